@@ -1,0 +1,52 @@
+# Every target builds .venv itself from a Python >= 3.12 (see scripts/find-python.sh).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EXTRAS ?= sweep,dist,dev
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+export PYTHONHASHSEED := 0
+
+.PHONY: help venv run test test-fast bench bench-baseline lint experiments clean
+
+help:
+	@echo "make run        - set up .venv and run the default scenario (outputs/default/)"
+	@echo "make test       - set up .venv and run the test suite (incl. the benchmark gate)"
+	@echo "make bench      - run the benchmarks and print a table"
+	@echo "make lint       - ruff"
+	@echo "make experiments - reproduce every figure and table in docs/findings.md"
+
+$(STAMP): pyproject.toml scripts/find-python.sh
+	@set -e; PYBIN=$$(sh scripts/find-python.sh); \
+	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$PYBIN"; "$$PYBIN" -m venv $(VENV); fi; \
+	$(PY) -m pip install -q --upgrade pip >/dev/null; \
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"; \
+	$(PY) -m pip check; \
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m sim hydra.run.dir=outputs/default
+	@echo "results in outputs/default/: timeseries.parquet events.parquet summary.json dashboard.png"
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow and not slurm"
+
+bench: $(STAMP)
+	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,max,rounds
+
+bench-baseline: $(STAMP)
+	$(PY) benchmarks/gate.py --refresh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim tests benchmarks experiments
+
+experiments: $(STAMP)
+	$(PY) experiments/run_all.py
+
+clean:
+	rm -rf outputs multirun .numba_cache .pytest_cache .benchmarks
