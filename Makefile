@@ -19,8 +19,8 @@ help:
 $(STAMP): pyproject.toml scripts/find-python.sh
 	@set -e; PYBIN=$$(sh scripts/find-python.sh); \
 	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$PYBIN"; "$$PYBIN" -m venv $(VENV); fi; \
-	$(PY) -m pip install -q --upgrade pip >/dev/null; \
-	$(PY) -m pip install -q -e ".[$(EXTRAS)]"; \
+	set -o pipefail; \
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]" 2>&1 | { grep -v "is ignored: it is neither" || true; }; \
 	$(PY) -m pip check; \
 	touch $(STAMP)
 

@@ -1,0 +1,208 @@
+"""numba kernels of the civil-violence model: one agent activation, one step, one run.
+
+Arrays in, arrays out; every kernel is ``@njit(cache=True)`` and has a plain-Python twin of
+the same name in :mod:`sim.epstein.twins`. Randomness comes only from
+:func:`sim.rng.counter_uniform` keyed by (seed key, step, agent id, purpose), so a run is a pure
+function of its seed.
+
+Update scheme ``sequential`` (Mesa's ``shuffle_do``): each step draws a fresh uniformly random
+permutation of all agents, citizens and cops together, by a Fisher-Yates shuffle whose draws
+come from the counter generator, and activates them one after another; each agent sees the
+moves, activations and arrests of those before it. This is Mesa's random sequential
+activation in distribution (every permutation equally likely, independent across steps); the
+individual draws differ from Mesa's Mersenne Twister, so single trajectories are not identical,
+only their statistics. It is inherently serial.
+
+The synchronous scheme lives in :mod:`sim.epstein.kernels_sync`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, padded_index, set_code, wrap
+from sim.epstein.rules import is_active_epstein_2002, round_half_even_ratio
+from sim.rng import counter_uniform
+
+__all__ = [
+    "PURPOSE_SHUFFLE", "PURPOSE_ARREST_PICK", "PURPOSE_JAIL_TERM", "PURPOSE_MOVE", "PURPOSE_CLAIM",
+    "WORK_UPDATES", "WORK_CELLS_SCANNED", "WORK_ARRESTS", "WORK_MOVES", "N_WORK",
+    "scan_vision", "citizen_step", "cop_step", "shuffle_order", "step_sequential",
+    "count_states", "run_sequential",
+]
+
+# Purposes of counter-based draws (the 4th argument of counter_uniform).
+PURPOSE_SHUFFLE = 0
+PURPOSE_ARREST_PICK = 1
+PURPOSE_JAIL_TERM = 2
+PURPOSE_MOVE = 3
+PURPOSE_CLAIM = 4
+
+# Deterministic work counters (indices into the ``work`` int64 array).
+WORK_UPDATES = 0  # agent activations (jailed citizens included, as in Mesa)
+WORK_CELLS_SCANNED = 1  # vision cells read
+WORK_ARRESTS = 2
+WORK_MOVES = 3
+N_WORK = 4
+
+
+@njit(cache=True, inline="always")
+def scan_vision(code, center, radius, padded_width, empties, actives):
+    """Look around: count empty cells, cops and active citizens in the vision diamond.
+
+    ``center`` is the flat padded index of the looking agent's cell, which is not part of its
+    vision (Mesa's ``get_neighborhood`` excludes it). The diamond indices (row-major, as in
+    :func:`sim.epstein.grid.diamond_offsets`) of the empty cells are written to
+    ``empties[:n_empty]`` and of the active citizens to ``actives[:n_active]``; the writes are
+    unconditional and the counters advance conditionally, so the loop has no branches.
+    Returns ``(n_empty, n_cop, n_active)``.
+    """
+    n_empty = 0
+    n_cop = 0
+    n_active = 0
+    j = 0
+    for dy in range(-radius, radius + 1):
+        half_width = radius - abs(dy)
+        row = center + dy * padded_width
+        for dx in range(-half_width, half_width + 1):
+            if dy == 0 and dx == 0:
+                continue
+            c = code[row + dx]
+            empties[n_empty] = j
+            actives[n_active] = j
+            n_empty += c == EMPTY
+            n_cop += c == COP
+            n_active += c == ACTIVE
+            j += 1
+    return n_empty, n_cop, n_active
+
+
+@njit(cache=True, inline="always")
+def _move(code, occupant, xs, ys, agent, index, value, k, dxs, dys, width, height, pad):
+    """Move agent ``index`` (occupant id ``agent``, cell code ``value``) by offset ``k``."""
+    x = np.int64(xs[index])
+    y = np.int64(ys[index])
+    nx = wrap(x + dxs[k], width)
+    ny = wrap(y + dys[k], height)
+    set_code(code, x, y, EMPTY, width, height, pad)
+    set_code(code, nx, ny, value, width, height, pad)
+    occupant[y * width + x] = -1
+    occupant[ny * width + nx] = agent
+    xs[index] = nx
+    ys[index] = ny
+
+
+@njit(cache=True, inline="always")
+def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                 dxs, dys, width, height, pad, vision, legitimacy, threshold, p_arrest,
+                 movement, key, step, empties, actives, work):
+    """Mesa's ``Citizen.step``: serve jail time, or decide to be active or quiet, then move."""
+    work[WORK_UPDATES] += 1
+    if cit_jail[i] > 0:  # in jail: one step served, nothing else happens
+        cit_jail[i] -= 1
+        return
+    x = np.int64(cit_x[i])
+    y = np.int64(cit_y[i])
+    center = padded_index(x, y, width + 2 * pad, pad)
+    n_empty, n_cop, n_active = scan_vision(code, center, vision, width + 2 * pad, empties, actives)
+    work[WORK_CELLS_SCANNED] += dxs.shape[0]
+    # Mesa counts the citizen herself among the actives: actives_in_vision starts at 1.
+    p = p_arrest[round_half_even_ratio(n_cop, n_active + 1)]
+    state = ACTIVE if is_active_epstein_2002(np.float64(hardship[i]), np.float64(risk_aversion[i]),
+                                             p, legitimacy, threshold) else QUIET
+    if state != cit_state[i]:
+        cit_state[i] = state
+        set_code(code, x, y, state, width, height, pad)
+    if movement and n_empty > 0:
+        k = empties[int(counter_uniform(key, step, i, PURPOSE_MOVE) * n_empty)]
+        _move(code, occupant, cit_x, cit_y, i, i, state, k, dxs, dys, width, height, pad)
+        work[WORK_MOVES] += 1
+
+
+@njit(cache=True, inline="always")
+def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, dys,
+             width, height, pad, vision, max_jail_term, movement, key, step, empties, actives, work):
+    """Mesa's ``Cop.step``: arrest one random active citizen in vision, then move."""
+    agent = n_cit + c
+    work[WORK_UPDATES] += 1
+    x = np.int64(cop_x[c])
+    y = np.int64(cop_y[c])
+    center = padded_index(x, y, width + 2 * pad, pad)
+    n_empty, n_cop, n_active = scan_vision(code, center, vision, width + 2 * pad, empties, actives)
+    work[WORK_CELLS_SCANNED] += dxs.shape[0]
+    if n_active > 0:
+        k = actives[int(counter_uniform(key, step, agent, PURPOSE_ARREST_PICK) * n_active)]
+        tx = wrap(x + dxs[k], width)
+        ty = wrap(y + dys[k], height)
+        victim = occupant[ty * width + tx]
+        cit_state[victim] = JAILED
+        # Mesa: randint(0, max_jail_term), both ends included.
+        cit_jail[victim] = int(counter_uniform(key, step, agent, PURPOSE_JAIL_TERM) * (max_jail_term + 1))
+        set_code(code, tx, ty, JAILED, width, height, pad)
+        work[WORK_ARRESTS] += 1
+    if movement and n_empty > 0:
+        k = empties[int(counter_uniform(key, step, agent, PURPOSE_MOVE) * n_empty)]
+        _move(code, occupant, cop_x, cop_y, agent, c, COP, k, dxs, dys, width, height, pad)
+        work[WORK_MOVES] += 1
+
+
+@njit(cache=True)
+def shuffle_order(order, key, step):
+    """Fisher-Yates shuffle of ``order`` in place with counter-based draws: a uniformly random
+    permutation, independent of the previous one."""
+    for i in range(order.shape[0] - 1, 0, -1):
+        j = int(counter_uniform(key, step, i, PURPOSE_SHUFFLE) * (i + 1))
+        tmp = order[i]
+        order[i] = order[j]
+        order[j] = tmp
+
+
+@njit(cache=True)
+def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                    cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                    citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                    movement, key, step, work):
+    """One step of random sequential activation (Mesa's ``model.agents.shuffle_do("step")``)."""
+    n_cit = cit_x.shape[0]
+    n_scratch = max(cit_dx.shape[0], cop_dx.shape[0])
+    empties = np.empty(n_scratch, dtype=np.int32)
+    actives = np.empty(n_scratch, dtype=np.int32)
+    shuffle_order(order, key, step)
+    for n in range(order.shape[0]):
+        a = order[n]
+        if a < n_cit:
+            citizen_step(a, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
+                         risk_aversion, cit_dx, cit_dy, width, height, pad, citizen_vision,
+                         legitimacy, threshold, p_arrest, movement, key, step, empties, actives, work)
+        else:
+            cop_step(a - n_cit, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail,
+                     cop_dx, cop_dy, width, height, pad, cop_vision, max_jail_term, movement,
+                     key, step, empties, actives, work)
+
+
+@njit(cache=True)
+def count_states(cit_state):
+    """(active, quiet, jailed) citizens: Mesa's ``_update_counts``."""
+    n_active = 0
+    n_quiet = 0
+    n_jailed = 0
+    for s in cit_state:
+        n_active += s == ACTIVE
+        n_quiet += s == QUIET
+        n_jailed += s == JAILED
+    return n_active, n_quiet, n_jailed
+
+
+@njit(cache=True)
+def run_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                   cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                   citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
+                   max_jail_term, movement, key, first_step, counts, work):
+    """Steps ``first_step .. first_step + len(legitimacy_by_step) - 1``; counts[t] after each."""
+    for t in range(legitimacy_by_step.shape[0]):
+        step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                        cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                        citizen_vision, cop_vision, legitimacy_by_step[t], threshold, p_arrest,
+                        max_jail_term, movement, key, first_step + t, work)
+        counts[t, 0], counts[t, 1], counts[t, 2] = count_states(cit_state)

@@ -1,0 +1,258 @@
+"""Plain-Python twins of the civil-violence kernels, written for reading, not for speed.
+
+Same names and signatures as the kernels in :mod:`sim.epstein.kernels` and
+:mod:`sim.epstein.kernels_sync`, same draws from the counter generator (via
+:func:`sim.rng.counter_uniform_py`), hence bit-identical results; tests/test_epstein_kernels.py
+checks that on small grids. Coordinates wrap with ``%`` and the vision is the list of
+diamond offsets, so each rule reads as in Mesa's ``agents.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, diamond_offsets, set_code_py
+from sim.epstein.kernels import (
+    PURPOSE_ARREST_PICK,
+    PURPOSE_CLAIM,
+    PURPOSE_JAIL_TERM,
+    PURPOSE_MOVE,
+    PURPOSE_SHUFFLE,
+    WORK_ARRESTS,
+    WORK_CELLS_SCANNED,
+    WORK_MOVES,
+    WORK_UPDATES,
+)
+from sim.epstein.rules import is_active_epstein_2002_py, round_half_even_ratio_py
+from sim.rng import counter_uniform_py
+
+__all__ = ["scan_vision", "citizen_step", "cop_step", "shuffle_order", "step_sequential",
+           "count_states", "run_sequential", "step_synchronous", "run_synchronous"]
+
+
+def _cell_code(code, x, y, width, height, pad):
+    """Code of real cell (x, y), wrapped onto the torus."""
+    return code[((y % height) + pad) * (width + 2 * pad) + (x % width) + pad]
+
+
+def scan_vision(code, center, radius, padded_width, empties, actives):
+    """Twin of kernels.scan_vision: walk the diamond, note empty cells and active citizens."""
+    dxs, dys = diamond_offsets(radius)
+    n_empty = n_cop = n_active = 0
+    for j, (dx, dy) in enumerate(zip(dxs, dys, strict=True)):
+        c = code[center + int(dy) * padded_width + int(dx)]
+        if c == EMPTY:
+            empties[n_empty] = j
+            n_empty += 1
+        elif c == COP:
+            n_cop += 1
+        elif c == ACTIVE:
+            actives[n_active] = j
+            n_active += 1
+    return n_empty, n_cop, n_active
+
+
+def _look(code, x, y, dxs, dys, width, height, pad):
+    """Diamond indices of the empty cells, the number of cops and the active citizens' indices."""
+    empty, active, n_cop = [], [], 0
+    for j, (dx, dy) in enumerate(zip(dxs, dys, strict=True)):
+        c = _cell_code(code, x + int(dx), y + int(dy), width, height, pad)
+        if c == EMPTY:
+            empty.append(j)
+        elif c == COP:
+            n_cop += 1
+        elif c == ACTIVE:
+            active.append(j)
+    return empty, n_cop, active
+
+
+def _move_to(code, occupant, xs, ys, agent, index, value, x, y, nx, ny, width, height, pad):
+    set_code_py(code, x, y, EMPTY, width, height, pad)
+    set_code_py(code, nx, ny, value, width, height, pad)
+    occupant[y * width + x] = -1
+    occupant[ny * width + nx] = agent
+    xs[index] = nx
+    ys[index] = ny
+
+
+def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                 dxs, dys, width, height, pad, vision, legitimacy, threshold, p_arrest,
+                 movement, key, step, empties, actives, work):
+    """Twin of kernels.citizen_step (Mesa's ``Citizen.step``)."""
+    work[WORK_UPDATES] += 1
+    if cit_jail[i] > 0:
+        cit_jail[i] -= 1
+        return
+    x, y = int(cit_x[i]), int(cit_y[i])
+    empty, n_cop, active = _look(code, x, y, dxs, dys, width, height, pad)
+    work[WORK_CELLS_SCANNED] += len(dxs)
+    p = p_arrest[round_half_even_ratio_py(n_cop, len(active) + 1)]
+    active_now = is_active_epstein_2002_py(hardship[i], risk_aversion[i], p, legitimacy, threshold)
+    state = ACTIVE if active_now else QUIET
+    if state != cit_state[i]:
+        cit_state[i] = state
+        set_code_py(code, x, y, state, width, height, pad)
+    if movement and empty:
+        k = empty[int(counter_uniform_py(key, step, i, PURPOSE_MOVE) * len(empty))]
+        nx, ny = (x + int(dxs[k])) % width, (y + int(dys[k])) % height
+        _move_to(code, occupant, cit_x, cit_y, i, i, state, x, y, nx, ny, width, height, pad)
+        work[WORK_MOVES] += 1
+
+
+def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, dys,
+             width, height, pad, vision, max_jail_term, movement, key, step, empties, actives, work):
+    """Twin of kernels.cop_step (Mesa's ``Cop.step``)."""
+    agent = n_cit + c
+    work[WORK_UPDATES] += 1
+    x, y = int(cop_x[c]), int(cop_y[c])
+    empty, _, active = _look(code, x, y, dxs, dys, width, height, pad)
+    work[WORK_CELLS_SCANNED] += len(dxs)
+    if active:
+        k = active[int(counter_uniform_py(key, step, agent, PURPOSE_ARREST_PICK) * len(active))]
+        tx, ty = (x + int(dxs[k])) % width, (y + int(dys[k])) % height
+        victim = occupant[ty * width + tx]
+        cit_state[victim] = JAILED
+        cit_jail[victim] = int(counter_uniform_py(key, step, agent, PURPOSE_JAIL_TERM) * (max_jail_term + 1))
+        set_code_py(code, tx, ty, JAILED, width, height, pad)
+        work[WORK_ARRESTS] += 1
+    if movement and empty:
+        k = empty[int(counter_uniform_py(key, step, agent, PURPOSE_MOVE) * len(empty))]
+        nx, ny = (x + int(dxs[k])) % width, (y + int(dys[k])) % height
+        _move_to(code, occupant, cop_x, cop_y, agent, c, COP, x, y, nx, ny, width, height, pad)
+        work[WORK_MOVES] += 1
+
+
+def shuffle_order(order, key, step):
+    """Twin of kernels.shuffle_order (Fisher-Yates)."""
+    for i in range(len(order) - 1, 0, -1):
+        j = int(counter_uniform_py(key, step, i, PURPOSE_SHUFFLE) * (i + 1))
+        order[i], order[j] = order[j], order[i]
+
+
+def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                    cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                    citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                    movement, key, step, work):
+    """Twin of kernels.step_sequential: shuffle, then activate each agent in turn."""
+    n_cit = len(cit_x)
+    shuffle_order(order, key, step)
+    for a in order:
+        if a < n_cit:
+            citizen_step(int(a), code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
+                         risk_aversion, cit_dx, cit_dy, width, height, pad, citizen_vision,
+                         legitimacy, threshold, p_arrest, movement, key, step, None, None, work)
+        else:
+            cop_step(int(a) - n_cit, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail,
+                     cop_dx, cop_dy, width, height, pad, cop_vision, max_jail_term, movement,
+                     key, step, None, None, work)
+
+
+def count_states(cit_state):
+    """Twin of kernels.count_states."""
+    return (int(np.sum(cit_state == ACTIVE)), int(np.sum(cit_state == QUIET)),
+            int(np.sum(cit_state == JAILED)))
+
+
+def run_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                   cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                   citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
+                   max_jail_term, movement, key, first_step, counts, work):
+    """Twin of kernels.run_sequential."""
+    for t, legitimacy in enumerate(legitimacy_by_step):
+        step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                        cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                        citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
+                        max_jail_term, movement, key, first_step + t, work)
+        counts[t] = count_states(cit_state)
+
+
+def _claim_value(key, step, agent):
+    return (int(counter_uniform_py(key, step, agent, PURPOSE_CLAIM) * 2147483648.0) << 32) | agent
+
+
+def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                     cop_x, cop_y, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                     citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                     movement, key, step, new_state, target, victim, claim, bands, work):
+    """Twin of kernels_sync.step_synchronous: decide → show → arrest → move, as serial loops."""
+    n_cit, n_cop = len(cit_x), len(cop_x)
+    work[WORK_UPDATES] += n_cit + n_cop
+    # 1. decide, from the state at the start of the step
+    for i in range(n_cit):
+        target[i] = -1
+        if cit_jail[i] > 0:
+            cit_jail[i] -= 1
+            new_state[i] = cit_state[i]
+            continue
+        x, y = int(cit_x[i]), int(cit_y[i])
+        empty, n_cop_seen, active = _look(code, x, y, cit_dx, cit_dy, width, height, pad)
+        work[WORK_CELLS_SCANNED] += len(cit_dx)
+        p = p_arrest[round_half_even_ratio_py(n_cop_seen, len(active) + 1)]
+        is_active = is_active_epstein_2002_py(hardship[i], risk_aversion[i], p, legitimacy, threshold)
+        new_state[i] = ACTIVE if is_active else QUIET
+        if movement and empty:
+            k = empty[int(counter_uniform_py(key, step, i, PURPOSE_MOVE) * len(empty))]
+            target[i] = ((y + int(cit_dy[k])) % height) * width + (x + int(cit_dx[k])) % width
+    # 2. show the new states
+    for i in range(n_cit):
+        if new_state[i] != cit_state[i]:
+            cit_state[i] = new_state[i]
+            set_code_py(code, int(cit_x[i]), int(cit_y[i]), new_state[i], width, height, pad)
+    # 3. cops pick a victim and a target, then arrests apply in cop-id order
+    for c in range(n_cop):
+        agent = n_cit + c
+        x, y = int(cop_x[c]), int(cop_y[c])
+        empty, _, active = _look(code, x, y, cop_dx, cop_dy, width, height, pad)
+        work[WORK_CELLS_SCANNED] += len(cop_dx)
+        victim[c] = -1
+        if active:
+            k = active[int(counter_uniform_py(key, step, agent, PURPOSE_ARREST_PICK) * len(active))]
+            victim[c] = occupant[((y + int(cop_dy[k])) % height) * width + (x + int(cop_dx[k])) % width]
+        target[agent] = -1
+        if movement and empty:
+            k = empty[int(counter_uniform_py(key, step, agent, PURPOSE_MOVE) * len(empty))]
+            target[agent] = ((y + int(cop_dy[k])) % height) * width + (x + int(cop_dx[k])) % width
+    for c in range(n_cop):
+        v = victim[c]
+        if v >= 0 and cit_state[v] == ACTIVE:
+            cit_state[v] = JAILED
+            cit_jail[v] = int(counter_uniform_py(key, step, n_cit + c, PURPOSE_JAIL_TERM) * (max_jail_term + 1))
+            set_code_py(code, int(cit_x[v]), int(cit_y[v]), JAILED, width, height, pad)
+            target[v] = -1
+            work[WORK_ARRESTS] += 1
+    if not movement:
+        return
+    # 4. the highest claim on each target cell wins; everyone else stays put
+    best = {}
+    for a in range(n_cit + n_cop):
+        if target[a] >= 0:
+            best[target[a]] = max(best.get(target[a], -1), _claim_value(key, step, a))
+    for a in range(n_cit + n_cop):
+        t = int(target[a])
+        if t < 0 or best[t] != _claim_value(key, step, a):
+            continue
+        if a < n_cit:
+            xs, ys, index, value = cit_x, cit_y, a, cit_state[a]
+        else:
+            xs, ys, index, value = cop_x, cop_y, a - n_cit, COP
+        x, y = int(xs[index]), int(ys[index])
+        _move_to(code, occupant, xs, ys, a, index, value, x, y, t % width, t // width, width, height, pad)
+        work[WORK_MOVES] += 1
+
+
+def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                    cop_x, cop_y, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                    citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
+                    max_jail_term, movement, key, first_step, bands, counts, work):
+    """Twin of kernels_sync.run_synchronous."""
+    n_cit = len(cit_x)
+    new_state = np.empty(n_cit, dtype=np.int8)
+    target = np.full(n_cit + len(cop_x), -1, dtype=np.int32)
+    victim = np.empty(len(cop_x), dtype=np.int32)
+    for t, legitimacy in enumerate(legitimacy_by_step):
+        step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                         cop_x, cop_y, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
+                         citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
+                         max_jail_term, movement, key, first_step + t, new_state, target, victim,
+                         None, bands, work)
+        counts[t] = count_states(cit_state)

@@ -1,0 +1,137 @@
+"""Validation of the replication against Mesa's own example, over many seeds.
+
+For each setting and seed s = 1..n it runs
+
+* **mesa**: Mesa's example with ``rng=s``;
+* **ours**: :func:`run_epstein` with ``seed=s`` (an independent population);
+* **paired**: our dynamics (``seed=s``) started from Mesa's seed-s population, so that the
+  comparison with *mesa* is not blurred by the population draw (the number of cops alone
+  moves the mean number of active citizens several-fold; see docs/epstein.md).
+
+and compares each summary statistic (:data:`~sim.epstein.mesa_reference.STATISTICS`):
+``in_range``: our across-seed mean lies within [min, max] of Mesa's per-seed values;
+``p_mwu``: two-sided Mann-Whitney U test, ours vs mesa per-seed values;
+``p_paired``: two-sided Wilcoxon signed-rank test, paired vs mesa seed by seed.
+
+    python -m sim.epstein.validate --seeds 20 --steps 300 --json outputs/epstein_validation.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+from scipy import stats
+
+from sim.epstein.config import NETLOGO_SETTINGS, EpsteinConfig
+from sim.epstein.mesa_reference import (
+    STATISTICS,
+    mesa_model,
+    run_mesa,
+    state_from_mesa,
+    summary_statistics,
+)
+from sim.epstein.model import run_epstein
+
+__all__ = ["SETTINGS", "run_seed", "run_validation", "compare", "format_table"]
+
+#: The two validated settings: Mesa's model defaults and Mesa's app / NetLogo's Rebellion.
+SETTINGS = {
+    "mesa_defaults": {},
+    "netlogo": dict(NETLOGO_SETTINGS),
+}
+
+
+def run_seed(setting: str, seed: int, steps: int, update: str = "sequential") -> dict[str, dict[str, float]]:
+    """Summary statistics of mesa, ours and paired for one setting and seed."""
+    cfg = EpsteinConfig(steps=steps, update=update, **SETTINGS[setting])
+    model = mesa_model(cfg, seed)
+    start = state_from_mesa(model, cfg)
+    mesa = run_mesa(cfg, seed, model=model)
+    ours = run_epstein(cfg, seed)
+    paired = run_epstein(cfg, seed, state=start)
+    return {
+        "mesa": summary_statistics(mesa["active"], mesa["jailed"]),
+        "ours": summary_statistics(ours.active, ours.jailed),
+        "paired": summary_statistics(paired.active, paired.jailed),
+    }
+
+
+def compare(per_seed: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per statistic: Mesa's min/mean/max, our means, ``in_range`` and the two p-values."""
+    table = {}
+    for name in STATISTICS:
+        mesa = np.array([r["mesa"][name] for r in per_seed])
+        ours = np.array([r["ours"][name] for r in per_seed])
+        paired = np.array([r["paired"][name] for r in per_seed])
+        if np.array_equal(mesa, ours) or np.ptp(np.concatenate([mesa, ours])) == 0:
+            p_mwu = 1.0
+        else:
+            p_mwu = float(stats.mannwhitneyu(ours, mesa, alternative="two-sided").pvalue)
+        diff = paired - mesa
+        p_paired = 1.0 if not np.any(diff) else float(stats.wilcoxon(paired, mesa).pvalue)
+        table[name] = {
+            "mesa_min": float(mesa.min()), "mesa_mean": float(mesa.mean()),
+            "mesa_max": float(mesa.max()), "ours_mean": float(ours.mean()),
+            "paired_mean": float(paired.mean()),
+            "in_range": bool(mesa.min() <= ours.mean() <= mesa.max()),
+            "p_mwu": p_mwu, "p_paired": p_paired,
+        }
+    return table
+
+
+def run_validation(seeds: list[int], steps: int, settings: list[str], update: str = "sequential",
+                   workers: int = 1) -> dict:
+    """Run every (setting, seed), in ``workers`` processes, and compare per setting."""
+    jobs = [(s, seed, steps, update) for s in settings for seed in seeds]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(run_seed, *zip(*jobs, strict=True)))
+    else:
+        results = [run_seed(*job) for job in jobs]
+    out = {"steps": steps, "seeds": list(seeds), "update": update, "settings": {}}
+    for s in settings:
+        per_seed = [r for job, r in zip(jobs, results, strict=True) if job[0] == s]
+        out["settings"][s] = {"config": SETTINGS[s], "per_seed": per_seed, "comparison": compare(per_seed)}
+    return out
+
+
+def format_table(out: dict) -> str:
+    """Markdown table of a :func:`run_validation` result."""
+    lines = ["| setting | statistic | Mesa min | Mesa mean | Mesa max | ours mean | in range | p (MWU) | paired mean | p (paired) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for s, block in out["settings"].items():
+        for name, c in block["comparison"].items():
+            lines.append(f"| {s} | {name} | {c['mesa_min']:.1f} | {c['mesa_mean']:.1f} | {c['mesa_max']:.1f} "
+                         f"| {c['ours_mean']:.1f} | {'yes' if c['in_range'] else 'NO'} | {c['p_mwu']:.2f} "
+                         f"| {c['paired_mean']:.1f} | {c['p_paired']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=20, help="seeds 1..N")
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
+    parser.add_argument("--update", default="sequential", choices=["sequential", "synchronous"])
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--json", default=None, help="write the full result here")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    out = run_validation(list(range(1, args.seeds + 1)), args.steps, args.settings, args.update, args.workers)
+    out["seconds"] = time.perf_counter() - start
+    print(format_table(out))
+    print(f"({len(out['seeds'])} seeds x {out['steps']} steps, update={out['update']}, {out['seconds']:.0f} s)")
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,99 @@
+"""The metric registry and the preallocated recorder behind ``timeseries.parquet``.
+
+Every metric is declared once (name, unit, description, breakdown). The recorder allocates one
+float64 array for the whole run up front; the model fills a row per recorded step. The output is
+a long, tidy table: ``date, step, metric, country, community, faction, value``, with ``all`` in a
+breakdown column that a metric is not broken down by. All counts are in people, never agents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["Metric", "METRICS", "Recorder", "TIMESERIES_SCHEMA"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    description: str
+    by: str = ""  # "", "faction", "community" or "country": a breakdown besides the total
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("population", "people", "people alive (at home, displaced or recruited)", "country"),
+    Metric("insurgent_fighters", "people", "fighters in the factions' bands", "faction"),
+    Metric("recruits", "people", "people who joined a faction during the recorded interval", "faction"),
+    Metric("state_losses", "people", "state, partner and militia personnel killed during the interval"),
+    Metric("insurgent_losses", "people", "insurgent fighters killed during the interval", "faction"),
+    Metric("civilian_deaths_by_state", "people", "civilians killed by state forces during the interval"),
+    Metric("civilian_deaths_by_partner", "people", "civilians killed by foreign partners during the interval"),
+    Metric("civilian_deaths_by_militia", "people", "civilians killed by militias during the interval"),
+    Metric("civilian_deaths_by_insurgents", "people", "civilians killed by insurgents during the interval", "faction"),
+    Metric("displaced", "people", "people away from home", "country"),
+    Metric("pop_share_state_control", "1", "share of people in state-controlled cells", "country"),
+    Metric("pop_share_contested", "1", "share of people in contested cells", "country"),
+    Metric("pop_share_insurgent_control", "1", "share of people in insurgent-controlled cells", "country"),
+    Metric("territory_share_outside_state_control", "1", "share of a country's cells not under state control", "country"),
+    Metric("blockaded_towns", "towns", "towns whose arteries are all cut"),
+    Metric("arteries_cut", "arteries", "arteries with at least one cut cell"),
+    Metric("leaders_killed", "people", "insurgent leaders killed during the interval", "faction"),
+    Metric("mean_legitimacy", "1", "mean perceived state legitimacy among civilians", "community"),
+    Metric("mean_grievance", "1", "mean grievance among civilians", "community"),
+)
+METRIC_BY_NAME = {m.name: m for m in METRICS}
+
+TIMESERIES_SCHEMA = pa.schema([
+    ("date", pa.date32()), ("step", pa.int32()), ("metric", pa.string()), ("country", pa.string()),
+    ("community", pa.string()), ("faction", pa.string()), ("value", pa.float64()),
+])
+
+
+class Recorder:
+    """Preallocated storage for every (metric, breakdown) series over the recorded steps."""
+
+    def __init__(self, n_records: int, factions: tuple[str, ...], communities: tuple[str, ...],
+                 countries: tuple[str, ...]):
+        labels = {"faction": factions, "community": communities, "country": countries}
+        self.series: list[tuple[str, str, str, str]] = []  # (metric, country, community, faction)
+        self.index: dict[tuple[str, str], int] = {}
+        for m in METRICS:
+            for group in ("all", *labels.get(m.by, ())):
+                key = {"country": "all", "community": "all", "faction": "all"}
+                if group != "all":
+                    key[m.by] = group
+                self.index[(m.name, group)] = len(self.series)
+                self.series.append((m.name, key["country"], key["community"], key["faction"]))
+        self.values = np.full((n_records, len(self.series)), np.nan)
+        self.steps = np.full(n_records, -1, dtype=np.int32)
+        self.n = 0
+
+    def new_row(self, step: int) -> np.ndarray:
+        """Start the record of ``step`` and return its row, to be filled with :meth:`put`."""
+        self.steps[self.n] = step
+        self.n += 1
+        return self.values[self.n - 1]
+
+    def put(self, row: np.ndarray, metric: str, value: float, group: str = "all") -> None:
+        row[self.index[(metric, group)]] = value
+
+    def put_many(self, row: np.ndarray, metric: str, groups: tuple[str, ...], values: np.ndarray) -> None:
+        for g, v in zip(groups, values, strict=True):
+            row[self.index[(metric, g)]] = v
+
+    def to_frame(self, start: dt.date) -> pd.DataFrame:
+        """The long table; one row per (recorded step, series)."""
+        n, s = self.n, len(self.series)
+        steps = np.repeat(self.steps[:n], s)
+        dates = np.datetime64(start, "D") + steps.astype("timedelta64[D]")
+        metric, country, community, faction = (np.tile(np.array(col, dtype=object), n) for col in zip(*self.series, strict=True))
+        return pd.DataFrame({
+            "date": dates, "step": steps.astype(np.int32), "metric": metric, "country": country,
+            "community": community, "faction": faction, "value": self.values[:n].ravel(),
+        })

@@ -1,0 +1,67 @@
+"""Phase 1: dated interventions and partner presence.
+
+A scenario's ``timeline`` is a list of ``{date, key, value}``: on that date the config value at
+``key`` is replaced (the config stays frozen; the model holds a new copy). Partners are present
+while ``active`` and ``arrival <= date < departure``. Unit properties that follow from the config
+(quality, discrimination, doctrine, presence) are re-derived whenever the config changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sim.actors import MILITIA, PARTNER, STATE
+from sim.params import parse_date
+
+
+def with_value(obj, dotted: str, value):
+    """A copy of a frozen dataclass tree with the value at ``dotted`` replaced."""
+    head, _, rest = dotted.partition(".")
+    if isinstance(obj, dict):
+        new = dict(obj)
+        new[head] = with_value(obj[head], rest, value) if rest else value
+        return new
+    current = getattr(obj, head)
+    return dataclasses.replace(obj, **{head: with_value(current, rest, value) if rest else value})
+
+
+def apply(model) -> None:
+    changed = model.steps == 0
+    for iv in model.cfg.scenario.timeline:
+        if parse_date("timeline.date", iv.date) == model.date:
+            model.cfg = with_value(model.cfg, iv.key, iv.value)
+            model.events.strategic(model.date, "Agreement" if "dialogue" in iv.key else "Change to group/activity",
+                                   "State", iv.note or f"{iv.key} = {iv.value}", cell=None)
+            changed = True
+    for p, prof in enumerate(model.cfg.partners.profiles.values()):
+        present = prof.active and parse_date("arrival", prof.arrival) <= model.date < parse_date("departure", prof.departure)
+        if present != model.partner_present[p]:
+            model.partner_present[p] = present
+            if model.steps > 0:
+                what = "arrives" if present else "leaves"
+                model.events.strategic(model.date, "Change to group/activity", model.partner_names[p],
+                                       f"{model.partner_names[p]} {what}", cell=None)
+            changed = True
+    if changed:
+        derive_unit_properties(model)
+
+
+def derive_unit_properties(model) -> None:
+    """Set each unit's quality, discrimination, doctrine and presence from the current config."""
+    cfg, u, n = model.cfg, model.units, model.units.n
+    names = model.country_key
+    profiles = list(cfg.partners.profiles.values())
+    for i in range(n):
+        if u.owner[i] == STATE:
+            f = cfg.state.forces[names[u.country[i]]]
+            u.quality[i], u.discrimination[i] = f.quality, f.discrimination
+            u.gloves_off[i], u.active[i] = f.doctrine == "gloves_off", u.troops[i] > 0
+        elif u.owner[i] == PARTNER:
+            prof = profiles[u.partner[i]]
+            u.quality[i], u.discrimination[i] = prof.quality, prof.discrimination
+            u.gloves_off[i] = prof.collective_punishment
+            u.active[i] = model.partner_present[u.partner[i]] and u.troops[i] > 0
+        elif u.owner[i] == MILITIA:
+            m = cfg.state.militia
+            u.quality[i], u.discrimination[i] = 0.3, m.discrimination
+            u.gloves_off[i], u.active[i] = False, m.active and u.troops[i] > 0
