@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring up a real single-node Slurm cluster (Debian 12, root, no systemd), for the
 # hydra-submitit-launcher test (tests/test_sweeps.py, marker `slurm`). Tear down with
-# ci/slurm_down.sh. From the recipe in /work/shared/recipes/slurm.md.
+# ci/slurm_down.sh. From the recipe in /work/shared/recipes/slurm.md; one change: the
+# accounting database is dropped at bring-up (see step 3).
 # Env knobs: SLURM_DIR (scratch, default /tmp/slurm-ci), SLURM_WITH_DBD (1 = slurmdbd+MariaDB so sacct works; default 1)
 set -euo pipefail
 SLURM_DIR=${SLURM_DIR:-/tmp/slurm-ci}
@@ -44,6 +45,9 @@ if [ "$SLURM_WITH_DBD" = 1 ]; then
       >"$SLURM_DIR/log/mariadb.log" 2>&1 </dev/null &
     for i in $(seq 100); do mariadb -e 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
   fi
+  # fresh accounting to match `slurmctld -c` below: job ids restart at 1, and records of an
+  # earlier bring-up's jobs with the same ids would otherwise show up in `sacct -j ID`
+  mariadb -e "DROP DATABASE IF EXISTS slurm_acct_db;"
   mariadb -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY 'slurmci';
               GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost'; FLUSH PRIVILEGES;"
   cat > /etc/slurm/slurmdbd.conf <<EOC

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import hydra
@@ -22,6 +23,7 @@ register_schema()
 def _app(cfg: DictConfig) -> float:
     from sim.api import run
 
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     try:
         config = to_config(cfg)
     except ConfigError as exc:

@@ -178,16 +178,20 @@ def _writable(node) -> None:
             _writable(child)
 
 
+_TYPE_NAMES = {"Integer": "int", "Float": "float", "Boolean": "bool", "String": "str"}
+
 _HYDRA_MESSAGES = [
     # (pattern in Hydra/OmegaConf's message, how to say it)
     (re.compile(r"Could not find '([\w/]+)/(\w+)'.*?Available options in '\w+':\s*(.*)", re.S),
      lambda m: ConfigError(m[1], m[2], "one of " + ", ".join(m[3].split()))),
+    (re.compile(r"Key '(\w+)' not in '\w+'.*?full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[2], "<unknown key>", "only keys declared in the schema (sim/config.py)")),
     (re.compile(r"Key '(\w+)' is not in struct.*?full_key: ([\w.\[\]]+)", re.S),
      lambda m: ConfigError(m[2], "<unknown key>", "only keys declared in the schema (sim/config.py)")),
     (re.compile(r"Could not override '([\w.]+)'.*?Key '(\w+)' is not in struct", re.S),
      lambda m: ConfigError(m[1], "<unknown key>", "only keys declared in the schema (sim/config.py)")),
     (re.compile(r"Value '(.*?)' (?:of type '\w+' )?could not be converted to (\w+).*?full_key: ([\w.\[\]]+)", re.S),
-     lambda m: ConfigError(m[3], m[1], f"a value of type {m[2]}")),
+     lambda m: ConfigError(m[3], m[1], f"a value of type {_TYPE_NAMES.get(m[2], m[2])}")),
     (re.compile(r"Invalid value '(.*?)', expected one of \[(.*?)\].*?full_key: ([\w.\[\]]+)", re.S),
      lambda m: ConfigError(m[3], m[1], f"one of {m[2]}")),
 ]
@@ -216,6 +220,7 @@ def to_config(cfg: DictConfig | Config) -> Config:
         cfg = cfg.copy()
         with _open(cfg):
             cfg.pop("hydra", None)
+        _reject_unknown_keys(cfg, schema_node())
         try:
             merged = OmegaConf.merge(schema_node(), cfg)
             obj = OmegaConf.to_object(merged)
@@ -225,6 +230,23 @@ def to_config(cfg: DictConfig | Config) -> Config:
             raise explain(exc) from None
     validate(obj)
     return obj
+
+
+def _reject_unknown_keys(node: DictConfig, schema: DictConfig, prefix: str = "") -> None:
+    """Name the first key of ``node`` that the schema does not declare (dict-typed fields,
+    such as ``state.forces``, accept new names)."""
+    for key in node.keys():
+        full = f"{prefix}.{key}" if prefix else str(key)
+        if key not in schema:
+            raise ConfigError(full, "<unknown key>", "only keys declared in the schema (sim/config.py)")
+        child, sub = node._get_node(key), schema._get_node(key)
+        if isinstance(child, DictConfig) and isinstance(sub, DictConfig) and not _is_open_dict(sub):
+            _reject_unknown_keys(child, sub, full)
+
+
+def _is_open_dict(node: DictConfig) -> bool:
+    """True for ``dict[str, X]`` fields (named profiles), false for dataclass nodes."""
+    return node._metadata.object_type in (dict, None)
 
 
 class _open:

@@ -87,6 +87,8 @@ class SahelModel(mesa.Model):
         n_records = cfg.n_steps // cfg.output.record_every + 1
         countries = tuple(n for n, core in zip(w.country_names, w.is_core_country, strict=True) if core)
         self.recorder = Recorder(n_records, self.faction_names, COMMUNITIES, countries)
+        self.population_changed = True
+        self.cum_civilian_deaths = 0.0  # civilian deaths drawn so far (people)
         self.initial_people = float(self.population.n * self.population.people_per_agent)
         timeline.apply(self)
         civilians.aggregate(self)

@@ -27,6 +27,7 @@ from sim.rng import counter_uniform
 
 __all__ = [
     "PURPOSE_SHUFFLE", "PURPOSE_ARREST_PICK", "PURPOSE_JAIL_TERM", "PURPOSE_MOVE", "PURPOSE_CLAIM",
+    "PURPOSE_MOVE_FALLBACK", "MOVE_TRIES", "nth_in_vision", "random_empty_in_vision",
     "WORK_UPDATES", "WORK_CELLS_SCANNED", "WORK_ARRESTS", "WORK_MOVES", "N_WORK",
     "scan_vision", "citizen_step", "cop_step", "shuffle_order", "step_sequential",
     "count_states", "run_sequential",
@@ -36,8 +37,10 @@ __all__ = [
 PURPOSE_SHUFFLE = 0
 PURPOSE_ARREST_PICK = 1
 PURPOSE_JAIL_TERM = 2
-PURPOSE_MOVE = 3
-PURPOSE_CLAIM = 4
+PURPOSE_CLAIM = 3
+PURPOSE_MOVE_FALLBACK = 4
+PURPOSE_MOVE = 16  # 16 .. 16 + MOVE_TRIES - 1: the rejection-sampling tries
+MOVE_TRIES = 16
 
 # Deterministic work counters (indices into the ``work`` int64 array).
 WORK_UPDATES = 0  # agent activations (jailed citizens included, as in Mesa)
@@ -48,34 +51,54 @@ N_WORK = 4
 
 
 @njit(cache=True, inline="always")
-def scan_vision(code, center, radius, padded_width, empties, actives):
-    """Look around: count empty cells, cops and active citizens in the vision diamond.
+def scan_vision(code, center, radius, padded_width):
+    """Look around: count the empty cells, cops and active citizens in the vision diamond.
 
     ``center`` is the flat padded index of the looking agent's cell, which is not part of its
-    vision (Mesa's ``get_neighborhood`` excludes it). The diamond indices (row-major, as in
-    :func:`sim.epstein.grid.diamond_offsets`) of the empty cells are written to
-    ``empties[:n_empty]`` and of the active citizens to ``actives[:n_active]``; the writes are
-    unconditional and the counters advance conditionally, so the loop has no branches.
-    Returns ``(n_empty, n_cop, n_active)``.
+    vision (Mesa's ``get_neighborhood`` excludes it): the loop sums the full diamond row by row
+    (contiguous, branch-free) and takes the centre out afterwards. Returns ``(n_empty, n_cop, n_active)``.
     """
     n_empty = 0
     n_cop = 0
     n_active = 0
-    j = 0
     for dy in range(-radius, radius + 1):
         half_width = radius - abs(dy)
         row = center + dy * padded_width
-        for dx in range(-half_width, half_width + 1):
-            if dy == 0 and dx == 0:
-                continue
-            c = code[row + dx]
-            empties[n_empty] = j
-            actives[n_active] = j
+        for i in range(row - half_width, row + half_width + 1):
+            c = code[i]
             n_empty += c == EMPTY
             n_cop += c == COP
             n_active += c == ACTIVE
-            j += 1
-    return n_empty, n_cop, n_active
+    own = code[center]
+    return n_empty, n_cop - (own == COP), n_active - (own == ACTIVE)
+
+
+@njit(cache=True, inline="always")
+def nth_in_vision(code, center, offsets, value, n):
+    """Diamond index of the ``n``-th cell (0-based, row-major) of code ``value`` in vision."""
+    for j in range(offsets.shape[0]):
+        if code[center + offsets[j]] == value:
+            if n == 0:
+                return j
+            n -= 1
+    return -1
+
+
+@njit(cache=True, inline="always")
+def random_empty_in_vision(code, center, offsets, n_empty, key, step, agent):
+    """Diamond index of a uniformly random empty cell in vision (Mesa: ``random.choice``).
+
+    Rejection sampling: up to ``MOVE_TRIES`` uniformly random cells of the diamond, the first
+    empty one wins; if all are occupied, the ``k``-th empty cell for a uniform ``k``. Either
+    way every empty cell is equally likely. ``n_empty`` must be > 0.
+    """
+    n_offsets = offsets.shape[0]
+    for t in range(MOVE_TRIES):
+        j = int(counter_uniform(key, step, agent, PURPOSE_MOVE + t) * n_offsets)
+        if code[center + offsets[j]] == EMPTY:
+            return j
+    k = int(counter_uniform(key, step, agent, PURPOSE_MOVE_FALLBACK) * n_empty)
+    return nth_in_vision(code, center, offsets, EMPTY, k)
 
 
 @njit(cache=True, inline="always")
@@ -95,8 +118,8 @@ def _move(code, occupant, xs, ys, agent, index, value, k, dxs, dys, width, heigh
 
 @njit(cache=True, inline="always")
 def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                 dxs, dys, width, height, pad, vision, legitimacy, threshold, p_arrest,
-                 movement, key, step, empties, actives, work):
+                 dxs, dys, offsets, width, height, pad, vision, legitimacy, threshold, p_arrest,
+                 movement, key, step, work):
     """Mesa's ``Citizen.step``: serve jail time, or decide to be active or quiet, then move."""
     work[WORK_UPDATES] += 1
     if cit_jail[i] > 0:  # in jail: one step served, nothing else happens
@@ -105,8 +128,8 @@ def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
     x = np.int64(cit_x[i])
     y = np.int64(cit_y[i])
     center = padded_index(x, y, width + 2 * pad, pad)
-    n_empty, n_cop, n_active = scan_vision(code, center, vision, width + 2 * pad, empties, actives)
-    work[WORK_CELLS_SCANNED] += dxs.shape[0]
+    n_empty, n_cop, n_active = scan_vision(code, center, vision, width + 2 * pad)
+    work[WORK_CELLS_SCANNED] += offsets.shape[0]
     # Mesa counts the citizen herself among the actives: actives_in_vision starts at 1.
     p = p_arrest[round_half_even_ratio(n_cop, n_active + 1)]
     state = ACTIVE if is_active_epstein_2002(np.float64(hardship[i]), np.float64(risk_aversion[i]),
@@ -115,24 +138,25 @@ def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
         cit_state[i] = state
         set_code(code, x, y, state, width, height, pad)
     if movement and n_empty > 0:
-        k = empties[int(counter_uniform(key, step, i, PURPOSE_MOVE) * n_empty)]
+        k = random_empty_in_vision(code, center, offsets, n_empty, key, step, i)
         _move(code, occupant, cit_x, cit_y, i, i, state, k, dxs, dys, width, height, pad)
         work[WORK_MOVES] += 1
 
 
 @njit(cache=True, inline="always")
-def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, dys,
-             width, height, pad, vision, max_jail_term, movement, key, step, empties, actives, work):
+def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, dys, offsets,
+             width, height, pad, vision, max_jail_term, movement, key, step, work):
     """Mesa's ``Cop.step``: arrest one random active citizen in vision, then move."""
     agent = n_cit + c
     work[WORK_UPDATES] += 1
     x = np.int64(cop_x[c])
     y = np.int64(cop_y[c])
     center = padded_index(x, y, width + 2 * pad, pad)
-    n_empty, n_cop, n_active = scan_vision(code, center, vision, width + 2 * pad, empties, actives)
-    work[WORK_CELLS_SCANNED] += dxs.shape[0]
+    n_empty, n_cop, n_active = scan_vision(code, center, vision, width + 2 * pad)
+    work[WORK_CELLS_SCANNED] += offsets.shape[0]
     if n_active > 0:
-        k = actives[int(counter_uniform(key, step, agent, PURPOSE_ARREST_PICK) * n_active)]
+        n = int(counter_uniform(key, step, agent, PURPOSE_ARREST_PICK) * n_active)
+        k = nth_in_vision(code, center, offsets, ACTIVE, n)
         tx = wrap(x + dxs[k], width)
         ty = wrap(y + dys[k], height)
         victim = occupant[ty * width + tx]
@@ -142,7 +166,7 @@ def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, d
         set_code(code, tx, ty, JAILED, width, height, pad)
         work[WORK_ARRESTS] += 1
     if movement and n_empty > 0:
-        k = empties[int(counter_uniform(key, step, agent, PURPOSE_MOVE) * n_empty)]
+        k = random_empty_in_vision(code, center, offsets, n_empty, key, step, agent)
         _move(code, occupant, cop_x, cop_y, agent, c, COP, k, dxs, dys, width, height, pad)
         work[WORK_MOVES] += 1
 
@@ -160,25 +184,22 @@ def shuffle_order(order, key, step):
 
 @njit(cache=True)
 def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                    cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                    citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
-                    movement, key, step, work):
+                    cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+                    width, height, pad, citizen_vision, cop_vision, legitimacy, threshold,
+                    p_arrest, max_jail_term, movement, key, step, work):
     """One step of random sequential activation (Mesa's ``model.agents.shuffle_do("step")``)."""
     n_cit = cit_x.shape[0]
-    n_scratch = max(cit_dx.shape[0], cop_dx.shape[0])
-    empties = np.empty(n_scratch, dtype=np.int32)
-    actives = np.empty(n_scratch, dtype=np.int32)
     shuffle_order(order, key, step)
     for n in range(order.shape[0]):
         a = order[n]
         if a < n_cit:
             citizen_step(a, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
-                         risk_aversion, cit_dx, cit_dy, width, height, pad, citizen_vision,
-                         legitimacy, threshold, p_arrest, movement, key, step, empties, actives, work)
+                         risk_aversion, cit_dx, cit_dy, cit_off, width, height, pad,
+                         citizen_vision, legitimacy, threshold, p_arrest, movement, key, step, work)
         else:
             cop_step(a - n_cit, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail,
-                     cop_dx, cop_dy, width, height, pad, cop_vision, max_jail_term, movement,
-                     key, step, empties, actives, work)
+                     cop_dx, cop_dy, cop_off, width, height, pad, cop_vision, max_jail_term,
+                     movement, key, step, work)
 
 
 @njit(cache=True)
@@ -196,13 +217,13 @@ def count_states(cit_state):
 
 @njit(cache=True)
 def run_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                   cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                   citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
-                   max_jail_term, movement, key, first_step, counts, work):
+                   cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+                   width, height, pad, citizen_vision, cop_vision, legitimacy_by_step, threshold,
+                   p_arrest, max_jail_term, movement, key, first_step, counts, work):
     """Steps ``first_step .. first_step + len(legitimacy_by_step) - 1``; counts[t] after each."""
     for t in range(legitimacy_by_step.shape[0]):
         step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                        cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                        citizen_vision, cop_vision, legitimacy_by_step[t], threshold, p_arrest,
-                        max_jail_term, movement, key, first_step + t, work)
+                        cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+                        width, height, pad, citizen_vision, cop_vision, legitimacy_by_step[t],
+                        threshold, p_arrest, max_jail_term, movement, key, first_step + t, work)
         counts[t, 0], counts[t, 1], counts[t, 2] = count_states(cit_state)

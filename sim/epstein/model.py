@@ -72,10 +72,14 @@ def legitimacy_by_step(cfg: EpsteinConfig) -> np.ndarray:
 
 
 def _grid_arguments(cfg: EpsteinConfig, state: EpsteinState):
+    """Vision diamonds (dx, dy and flat offsets in the padded grid) and the P table."""
+    padded_width = state.width + 2 * state.pad
     cit_dx, cit_dy = diamond_offsets(cfg.citizen_vision)
     cop_dx, cop_dy = diamond_offsets(cfg.cop_vision)
+    cit_off = (cit_dy.astype(np.int32) * padded_width + cit_dx).astype(np.int32)
+    cop_off = (cop_dy.astype(np.int32) * padded_width + cop_dx).astype(np.int32)
     p_arrest = arrest_probability_table_epstein_2002(cfg.arrest_prob_constant, max(cit_dx.size, cop_dx.size))
-    return cit_dx, cit_dy, cop_dx, cop_dy, p_arrest
+    return cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, p_arrest
 
 
 def run_epstein(cfg: EpsteinConfig, seed: int, state: EpsteinState | None = None) -> EpsteinResult:
@@ -87,19 +91,19 @@ def run_epstein(cfg: EpsteinConfig, seed: int, state: EpsteinState | None = None
     counts[0] = kernels.count_states(state.cit_state)
     work = np.zeros(kernels.N_WORK, dtype=np.int64)
     key = stream_key(seed, "epstein.step")
-    cit_dx, cit_dy, cop_dx, cop_dy, p_arrest = _grid_arguments(cfg, state)
+    cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, p_arrest = _grid_arguments(cfg, state)
     s = state
     if cfg.update == "sequential":
         kernels.run_sequential(
             s.code, s.occupant, s.cit_x, s.cit_y, s.cit_state, s.cit_jail, s.hardship,
-            s.risk_aversion, s.cop_x, s.cop_y, s.order, cit_dx, cit_dy, cop_dx, cop_dy,
+            s.risk_aversion, s.cop_x, s.cop_y, s.order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
             s.width, s.height, s.pad, cfg.citizen_vision, cfg.cop_vision, legitimacy[1:],
             float(cfg.active_threshold), p_arrest, cfg.max_jail_term, cfg.movement, key, 1,
             counts[1:], work)
     else:
         kernels_sync.run_synchronous(
             s.code, s.occupant, s.cit_x, s.cit_y, s.cit_state, s.cit_jail, s.hardship,
-            s.risk_aversion, s.cop_x, s.cop_y, cit_dx, cit_dy, cop_dx, cop_dy,
+            s.risk_aversion, s.cop_x, s.cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
             s.width, s.height, s.pad, cfg.citizen_vision, cfg.cop_vision, legitimacy[1:],
             float(cfg.active_threshold), p_arrest, cfg.max_jail_term, cfg.movement, key, 1,
             kernels_sync.band_starts(s.height, s.pad), counts[1:], work)

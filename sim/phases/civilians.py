@@ -89,5 +89,6 @@ def update(model) -> None:
         fac = model.bands.faction[pop.band[joined]]
         np.add.at(model.interval.recruits, fac, pop.people_per_agent)
     model.harm_state_acc[:] = 0.0
+    model.population_changed = True
     model.harm_ins_acc[:] = 0.0
     aggregate(model)

@@ -118,6 +118,7 @@ def kill_civilians(model, cell: int, expected: float, perpetrator: int, faction:
     else:
         acc.civ_by_owner[perpetrator] += deaths
     model.field("deaths_pending")[cell] += deaths
+    model.cum_civilian_deaths += deaths
     harm = model.harm_ins_acc if perpetrator == INSURGENT else model.harm_state_acc
     by_comm = model.people_by_comm[cell]
     if community < 0:
@@ -346,6 +347,7 @@ def realise_harm(model) -> None:
         if n:
             chosen = model.streams["harm"].choice(here, size=n, replace=False)
             pop.status[chosen] = DEAD
+            model.population_changed = True
         pending[c] -= n * ppa
         if here.size == n:
             pending[c] = 0.0  # nobody left to realise the remainder on

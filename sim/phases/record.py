@@ -37,19 +37,16 @@ def record(model) -> None:
     put(row, "civilian_deaths_by_partner", acc.civ_by_owner[PARTNER])
     put(row, "civilian_deaths_by_militia", acc.civ_by_owner[MILITIA])
     # stocks by country (core countries only; the 'all' total is over the core countries)
-    country_of_agent = w.country.reshape(-1)[pop.cell]
-    alive = (pop.status == HOME) | (pop.status == DISPLACED) | (pop.status == RECRUITED)
-    control = model.field("control")
-    people = model.field("people")
+    people_alive, people_displaced = _population_stocks(model)
+    control, people = model.field("control"), model.field("people")
     zone_state, zone_ins = control >= STATE_ZONE, control <= INSURGENT_ZONE
     cells_country = w.country.reshape(-1)
-    core = [(i, n) for i, n in enumerate(w.country_names) if w.is_core_country[i]]
-    in_core = np.isin(cells_country, [i for i, _ in core])
-    for label, mask_cells, mask_agents in [("all", in_core, np.isin(country_of_agent, [i for i, _ in core]))] + \
-            [(n, cells_country == i, country_of_agent == i) for i, n in core]:
+    core = [i for i, is_core in enumerate(w.is_core_country) if is_core]
+    groups = [("all", np.isin(cells_country, core), core)] + [(w.country_names[i], cells_country == i, [i]) for i in core]
+    for label, mask_cells, ids in groups:
         p_tot = max(people[mask_cells].sum(), 1.0)
-        put(row, "population", float((alive & mask_agents).sum() * ppa), label)
-        put(row, "displaced", float(((pop.status == DISPLACED) & np.isin(w.country.reshape(-1)[pop.home], [i for i, n in core if label in ("all", n)])).sum() * ppa), label)
+        put(row, "population", float(people_alive[ids].sum()), label)
+        put(row, "displaced", float(people_displaced[ids].sum()), label)
         put(row, "pop_share_state_control", people[mask_cells & zone_state].sum() / p_tot, label)
         put(row, "pop_share_insurgent_control", people[mask_cells & zone_ins].sum() / p_tot, label)
         put(row, "pop_share_contested", people[mask_cells & ~zone_state & ~zone_ins].sum() / p_tot, label)
@@ -63,3 +60,22 @@ def record(model) -> None:
     put(row, "mean_grievance", float((griev * weights).sum()))
     rec.put_many(row, "mean_legitimacy", model.communities, legit)
     rec.put_many(row, "mean_grievance", model.communities, griev)
+
+
+def _population_stocks(model) -> tuple[np.ndarray, np.ndarray]:
+    """People alive (by the country they are in) and displaced (by home country).
+
+    Cached: the population changes only in the civilian phase and when deaths are realised,
+    which set ``model.population_changed``.
+    """
+    if model.population_changed or not hasattr(model, "_stocks"):
+        pop, w = model.population, model.world
+        nc = len(w.country_names)
+        country = w.country.reshape(-1)
+        alive = (pop.status == HOME) | (pop.status == DISPLACED) | (pop.status == RECRUITED)
+        people_alive = np.bincount(country[pop.cell], weights=alive, minlength=nc) * pop.people_per_agent
+        displaced = pop.status == DISPLACED
+        people_displaced = np.bincount(country[pop.home], weights=displaced, minlength=nc) * pop.people_per_agent
+        model._stocks = (people_alive, people_displaced)
+        model.population_changed = False
+    return model._stocks

@@ -107,7 +107,8 @@ def _rasterise_arteries(grid: Grid, towns: TownTable, arteries: ArteryInput, rem
     cell_xy = np.concatenate(parts).astype(np.int32) if parts else np.empty((0, 2), np.int32)
     given = np.asarray(arteries.length_km, np.float64)[keep]
     raster_km = np.array([path_length_cells(p, grid.cell_km) for p in parts])
-    length = np.where(np.isfinite(given), given, raster_km * circuity) if parts else given
+    raster_km = raster_km.reshape(given.shape)  # also when no artery survives
+    length = np.where(np.isfinite(given), given, raster_km * circuity)
     table = ArteryTable(
         name=np.array([arteries.name[i] for i in keep], dtype=object),
         town_a=a[keep].astype(np.int32), town_b=b[keep].astype(np.int32), road_class=cls,

@@ -100,8 +100,8 @@ class SahelData:
     sources: dict[str, str]
 
 
-def _convert(file: str, row: int, col: _Col, raw: str) -> Any:
-    where = f"{file}, row {row}, column {col.name!r}"
+def _convert(file: str, row: int, line: int, col: _Col, raw: str) -> Any:
+    where = f"{file}, row {row} (line {line}), column {col.name!r}"
     raw = raw.strip()
     if raw == "":
         if col.optional:
@@ -122,7 +122,10 @@ def _convert(file: str, row: int, col: _Col, raw: str) -> Any:
 
 
 def _read_csv(path: Path, cols: Sequence[_Col]) -> list[dict[str, Any]]:
-    """Rows of a UTF-8 CSV as dicts of converted values; rows are numbered from 1 after the header."""
+    """Rows of a UTF-8 CSV as dicts of converted values.
+
+    Data rows are numbered from 1 after the header; errors also give the file's line number.
+    """
     file = path.name
     if not path.is_file():
         raise WorldDataError(f"{path}: data file not found")
@@ -143,10 +146,11 @@ def _read_csv(path: Path, cols: Sequence[_Col]) -> list[dict[str, Any]]:
             if not cells or all(not c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
-                raise WorldDataError(f"{file}, row {i}: has {len(cells)} fields, header has "
+                raise WorldDataError(f"{file}, row {i} (line {reader.line_num}): has {len(cells)} fields, header has "
                                      f"{len(header)} ({header})")
             raw = dict(zip(header, cells, strict=True))
-            rows.append({"_row": i, **{c.name: _convert(file, i, c, raw[c.name]) for c in cols}})
+            rows.append({"_row": i, **{c.name: _convert(file, i, reader.line_num, c, raw[c.name])
+                                       for c in cols}})
     if not rows:
         raise WorldDataError(f"{file}: no data rows")
     return rows
@@ -218,7 +222,11 @@ def _field(file: str, obj: Any, key: str, where: str, kind: type | tuple[type, .
         raise WorldDataError(f"{file}, {where}: missing field {key!r}")
     value = obj[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise WorldDataError(f"{file}, {where}.{key}: expected {kind}, got {value!r}")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        want = " or ".join({"str": "a string", "bool": "true/false", "int": "a number",
+                            "float": "a number", "list": "a list", "dict": "an object"}
+                           .get(k.__name__, k.__name__) for k in kinds)
+        raise WorldDataError(f"{file}, {where}.{key}: expected {want}, got {value!r}")
     if isinstance(value, str) and not value.strip():
         raise WorldDataError(f"{file}, {where}.{key}: must not be empty")
     return value
