@@ -43,13 +43,12 @@ SMALL = EpsteinConfig(width=13, height=11, citizen_vision=3, cop_vision=2, steps
 
 def _kernel_args(cfg: EpsteinConfig, seed: int, state=None):
     s = init_state(cfg, seed) if state is None else state
-    cit_dx, cit_dy, cop_dx, cop_dy, p_arrest = _grid_arguments(cfg, s)
-    return s, cit_dx, cit_dy, cop_dx, cop_dy, p_arrest
+    return (s, *_grid_arguments(cfg, s))
 
 
 def _run_both(cfg: EpsteinConfig, seed: int, sequential_fn, synchronous_fn, array=np.asarray):
     """Run ``cfg`` with the given run_* functions; return (final arrays, counts, work)."""
-    s, cit_dx, cit_dy, cop_dx, cop_dy, p_arrest = _kernel_args(cfg, seed)
+    s, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, p_arrest = _kernel_args(cfg, seed)
     arrays = {k: array(v) for k, v in s.__dict__.items() if isinstance(v, np.ndarray)}
     a = arrays
     counts = array(np.zeros((cfg.steps, 3), dtype=np.int64))
@@ -58,7 +57,7 @@ def _run_both(cfg: EpsteinConfig, seed: int, sequential_fn, synchronous_fn, arra
                    stream_key(seed, "epstein.step"), 1)
     geometry = (s.width, s.height, s.pad, cfg.citizen_vision, cfg.cop_vision,
                 array(legitimacy_by_step(cfg)[1:]))
-    offsets = tuple(array(o) for o in (cit_dx, cit_dy, cop_dx, cop_dy))
+    offsets = tuple(array(o) for o in (cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off))
     head = (a["code"], a["occupant"], a["cit_x"], a["cit_y"], a["cit_state"], a["cit_jail"],
             a["hardship"], a["risk_aversion"], a["cop_x"], a["cop_y"])
     if cfg.update == "sequential":
@@ -134,24 +133,71 @@ def test_kernel_py_func_is_in_bounds_and_equal(update):
     _assert_same(compiled, checked)
 
 
-def test_scan_vision_counts_the_diamond_without_its_centre():
-    rng = np.random.default_rng(0)
-    width, height, pad, radius = 17, 16, 4, 4
+def _random_grid(width=17, height=16, pad=4, seed=0):
+    rng = np.random.default_rng(seed)
     cells = rng.choice(np.array([EMPTY, COP, QUIET, ACTIVE, JAILED]), size=width * height)
-    code = grid_module.code_grid_from_occupants(cells, width, height, pad)
+    return cells, grid_module.code_grid_from_occupants(cells, width, height, pad)
+
+
+def test_scan_vision_counts_the_diamond_without_its_centre():
+    width, height, pad, radius = 17, 16, 4, 4
+    cells, code = _random_grid(width, height, pad)
     dxs, dys = diamond_offsets(radius)
     assert dxs.size == 2 * radius * (radius + 1)
-    scratch = [np.empty(dxs.size, np.int32) for _ in range(4)]
+    offsets = (dys.astype(np.int32) * (width + 2 * pad) + dxs).astype(np.int32)
     g = cells.reshape(height, width)
-    for x, y in [(0, 0), (16, 15), (5, 7), (3, 14)]:
+    for x, y in [(0, 0), (16, 15), (5, 7), (3, 14), (9, 0)]:
         seen = g[(y + dys) % height, (x + dxs) % width]
         expected = ((seen == EMPTY).sum(), (seen == COP).sum(), (seen == ACTIVE).sum())
         center = padded_index(x, y, width + 2 * pad, pad)
-        got = kernels.scan_vision(code, center, radius, width + 2 * pad, scratch[0], scratch[1])
-        got_twin = twins.scan_vision(code, center, radius, width + 2 * pad, scratch[2], scratch[3])
-        assert tuple(got) == tuple(got_twin) == tuple(expected)
-        np.testing.assert_array_equal(scratch[0][: got[0]], np.flatnonzero(seen == EMPTY))
-        np.testing.assert_array_equal(scratch[1][: got[2]], np.flatnonzero(seen == ACTIVE))
+        got = kernels.scan_vision(code, center, radius, width + 2 * pad)
+        assert tuple(got) == twins.scan_vision(code, center, radius, width + 2 * pad) == tuple(expected)
+        for value in (EMPTY, ACTIVE):
+            where = np.flatnonzero(seen == value)
+            for n in range(where.size + 1):
+                expected_j = where[n] if n < where.size else -1
+                assert kernels.nth_in_vision(code, center, offsets, value, n) == expected_j
+                assert twins.nth_in_vision(code, center, offsets, value, n) == expected_j
+
+
+def test_count_in_vision_matches_twin_and_scan():
+    width, height, pad, radius = 17, 16, 4, 3
+    cells, code = _random_grid(width, height, pad, seed=3)
+    packed = np.empty(code.size, np.int32)
+    fast, twin = (np.zeros(width * height, np.int32) for _ in range(2))
+    kernels_sync.count_in_vision(code, packed, fast, width, height, pad, radius)
+    twins.count_in_vision(code, packed, twin, width, height, pad, radius)
+    np.testing.assert_array_equal(fast, twin)
+    x, y = 2, 15
+    n_empty, n_cop, n_active = kernels.scan_vision(code, padded_index(x, y, width + 2 * pad, pad), radius, width + 2 * pad)
+    own = cells[y * width + x]
+    assert fast[y * width + x] == (n_empty + (own == EMPTY)) | (n_cop + (own == COP)) << 8 | (n_active + (own == ACTIVE)) << 16
+
+
+def test_random_empty_in_vision_is_uniform_over_empty_cells():
+    """Mesa picks the new cell with random.choice over the empty cells in vision."""
+    from scipy import stats
+
+    width, height, pad, radius = 17, 16, 4, 4
+    _, code = _random_grid(width, height, pad, seed=1)
+    dxs, dys = diamond_offsets(radius)
+    offsets = (dys.astype(np.int32) * (width + 2 * pad) + dxs).astype(np.int32)
+    center = padded_index(8, 8, width + 2 * pad, pad)
+    n_empty = kernels.scan_vision(code, center, radius, width + 2 * pad)[0]
+    empty = [j for j in range(offsets.size) if code[center + offsets[j]] == EMPTY]
+    assert n_empty == len(empty) > 3
+    key = stream_key(1, "test")
+    draws = [kernels.random_empty_in_vision(code, center, offsets, n_empty, key, 1, a) for a in range(20000)]
+    assert set(draws) == set(empty)
+    assert draws[:50] == [twins.random_empty_in_vision(code, center, offsets, n_empty, key, 1, a) for a in range(50)]
+    observed = np.array([draws.count(j) for j in empty])
+    assert stats.chisquare(observed).pvalue > 1e-3
+    # nearly full neighbourhood: the fallback path must be uniform too
+    sparse = code.copy()
+    for j in empty[2:]:
+        sparse[center + offsets[j]] = COP
+    draws = [kernels.random_empty_in_vision(sparse, center, offsets, 2, key, 2, a) for a in range(4000)]
+    assert set(draws) == set(empty[:2]) and abs(draws.count(empty[0]) / 4000 - 0.5) < 0.04
 
 
 def test_set_code_writes_the_halo_copies():

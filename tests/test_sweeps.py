@@ -33,7 +33,8 @@ def slurm_unavailable() -> str | None:
         return "no Slurm (sbatch not found)"
     ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=30)
     if ping.returncode != 0 or "UP" not in ping.stdout:
-        return f"no Slurm controller reachable (start one with ci/slurm_up.sh): {ping.stdout.strip().splitlines()[:1]}"
+        first_line = ping.stdout.strip().split("\n")[0]
+        return f"no Slurm controller reachable (start one with ci/slurm_up.sh): {first_line}"
     return None
 
 

@@ -13,10 +13,12 @@ import numpy as np
 
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, diamond_offsets, set_code_py
 from sim.epstein.kernels import (
+    MOVE_TRIES,
     PURPOSE_ARREST_PICK,
     PURPOSE_CLAIM,
     PURPOSE_JAIL_TERM,
     PURPOSE_MOVE,
+    PURPOSE_MOVE_FALLBACK,
     PURPOSE_SHUFFLE,
     WORK_ARRESTS,
     WORK_CELLS_SCANNED,
@@ -26,8 +28,9 @@ from sim.epstein.kernels import (
 from sim.epstein.rules import is_active_epstein_2002_py, round_half_even_ratio_py
 from sim.rng import counter_uniform_py
 
-__all__ = ["scan_vision", "citizen_step", "cop_step", "shuffle_order", "step_sequential",
-           "count_states", "run_sequential", "step_synchronous", "run_synchronous"]
+__all__ = ["scan_vision", "nth_in_vision", "random_empty_in_vision", "citizen_step", "cop_step",
+           "shuffle_order", "step_sequential", "count_states", "run_sequential",
+           "count_in_vision", "step_synchronous", "run_synchronous"]
 
 
 def _cell_code(code, x, y, width, height, pad):
@@ -35,21 +38,28 @@ def _cell_code(code, x, y, width, height, pad):
     return code[((y % height) + pad) * (width + 2 * pad) + (x % width) + pad]
 
 
-def scan_vision(code, center, radius, padded_width, empties, actives):
-    """Twin of kernels.scan_vision: walk the diamond, note empty cells and active citizens."""
+def scan_vision(code, center, radius, padded_width):
+    """Twin of kernels.scan_vision: walk the diamond around ``center`` and count."""
     dxs, dys = diamond_offsets(radius)
-    n_empty = n_cop = n_active = 0
-    for j, (dx, dy) in enumerate(zip(dxs, dys, strict=True)):
-        c = code[center + int(dy) * padded_width + int(dx)]
-        if c == EMPTY:
-            empties[n_empty] = j
-            n_empty += 1
-        elif c == COP:
-            n_cop += 1
-        elif c == ACTIVE:
-            actives[n_active] = j
-            n_active += 1
-    return n_empty, n_cop, n_active
+    seen = [code[center + int(dy) * padded_width + int(dx)] for dx, dy in zip(dxs, dys, strict=True)]
+    return seen.count(EMPTY), seen.count(COP), seen.count(ACTIVE)
+
+
+def nth_in_vision(code, center, offsets, value, n):
+    """Twin of kernels.nth_in_vision."""
+    matches = [j for j, off in enumerate(offsets) if code[center + off] == value]
+    return matches[n] if n < len(matches) else -1
+
+
+def random_empty_in_vision(code, center, offsets, n_empty, key, step, agent):
+    """Twin of kernels.random_empty_in_vision: a few random cells of the diamond, the first empty
+    one wins; failing that, a uniformly chosen one of the empty cells."""
+    for t in range(MOVE_TRIES):
+        j = int(counter_uniform_py(key, step, agent, PURPOSE_MOVE + t) * len(offsets))
+        if code[center + offsets[j]] == EMPTY:
+            return j
+    k = int(counter_uniform_py(key, step, agent, PURPOSE_MOVE_FALLBACK) * n_empty)
+    return nth_in_vision(code, center, offsets, EMPTY, k)
 
 
 def _look(code, x, y, dxs, dys, width, height, pad):
@@ -75,9 +85,13 @@ def _move_to(code, occupant, xs, ys, agent, index, value, x, y, nx, ny, width, h
     ys[index] = ny
 
 
+def _center(x, y, width, pad):
+    return (y + pad) * (width + 2 * pad) + x + pad
+
+
 def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                 dxs, dys, width, height, pad, vision, legitimacy, threshold, p_arrest,
-                 movement, key, step, empties, actives, work):
+                 dxs, dys, offsets, width, height, pad, vision, legitimacy, threshold, p_arrest,
+                 movement, key, step, work):
     """Twin of kernels.citizen_step (Mesa's ``Citizen.step``)."""
     work[WORK_UPDATES] += 1
     if cit_jail[i] > 0:
@@ -93,14 +107,14 @@ def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
         cit_state[i] = state
         set_code_py(code, x, y, state, width, height, pad)
     if movement and empty:
-        k = empty[int(counter_uniform_py(key, step, i, PURPOSE_MOVE) * len(empty))]
+        k = random_empty_in_vision(code, _center(x, y, width, pad), offsets, len(empty), key, step, i)
         nx, ny = (x + int(dxs[k])) % width, (y + int(dys[k])) % height
         _move_to(code, occupant, cit_x, cit_y, i, i, state, x, y, nx, ny, width, height, pad)
         work[WORK_MOVES] += 1
 
 
-def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, dys,
-             width, height, pad, vision, max_jail_term, movement, key, step, empties, actives, work):
+def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, dys, offsets,
+             width, height, pad, vision, max_jail_term, movement, key, step, work):
     """Twin of kernels.cop_step (Mesa's ``Cop.step``)."""
     agent = n_cit + c
     work[WORK_UPDATES] += 1
@@ -116,7 +130,7 @@ def cop_step(c, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail, dxs, d
         set_code_py(code, tx, ty, JAILED, width, height, pad)
         work[WORK_ARRESTS] += 1
     if movement and empty:
-        k = empty[int(counter_uniform_py(key, step, agent, PURPOSE_MOVE) * len(empty))]
+        k = random_empty_in_vision(code, _center(x, y, width, pad), offsets, len(empty), key, step, agent)
         nx, ny = (x + int(dxs[k])) % width, (y + int(dys[k])) % height
         _move_to(code, occupant, cop_x, cop_y, agent, c, COP, x, y, nx, ny, width, height, pad)
         work[WORK_MOVES] += 1
@@ -130,21 +144,21 @@ def shuffle_order(order, key, step):
 
 
 def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                    cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                    citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
-                    movement, key, step, work):
+                    cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+                    width, height, pad, citizen_vision, cop_vision, legitimacy, threshold,
+                    p_arrest, max_jail_term, movement, key, step, work):
     """Twin of kernels.step_sequential: shuffle, then activate each agent in turn."""
     n_cit = len(cit_x)
     shuffle_order(order, key, step)
     for a in order:
         if a < n_cit:
             citizen_step(int(a), code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
-                         risk_aversion, cit_dx, cit_dy, width, height, pad, citizen_vision,
-                         legitimacy, threshold, p_arrest, movement, key, step, None, None, work)
+                         risk_aversion, cit_dx, cit_dy, cit_off, width, height, pad,
+                         citizen_vision, legitimacy, threshold, p_arrest, movement, key, step, work)
         else:
             cop_step(int(a) - n_cit, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail,
-                     cop_dx, cop_dy, width, height, pad, cop_vision, max_jail_term, movement,
-                     key, step, None, None, work)
+                     cop_dx, cop_dy, cop_off, width, height, pad, cop_vision, max_jail_term,
+                     movement, key, step, work)
 
 
 def count_states(cit_state):
@@ -154,16 +168,28 @@ def count_states(cit_state):
 
 
 def run_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                   cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                   citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
-                   max_jail_term, movement, key, first_step, counts, work):
+                   cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+                   width, height, pad, citizen_vision, cop_vision, legitimacy_by_step, threshold,
+                   p_arrest, max_jail_term, movement, key, first_step, counts, work):
     """Twin of kernels.run_sequential."""
     for t, legitimacy in enumerate(legitimacy_by_step):
         step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                        cop_x, cop_y, order, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                        citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
-                        max_jail_term, movement, key, first_step + t, work)
+                        cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+                        width, height, pad, citizen_vision, cop_vision, legitimacy, threshold,
+                        p_arrest, max_jail_term, movement, key, first_step + t, work)
         counts[t] = count_states(cit_state)
+
+
+def count_in_vision(code, packed, counts, width, height, pad, radius):
+    """Twin of kernels_sync.count_in_vision: per real cell, (empty, cop, active) counts in its
+    diamond *including* the cell itself, packed as empty | cop << 8 | active << 16."""
+    dxs, dys = diamond_offsets(radius)
+    offsets = [(0, 0)] + list(zip(dxs.tolist(), dys.tolist(), strict=True))
+    for y in range(height):
+        for x in range(width):
+            seen = [_cell_code(code, x + dx, y + dy, width, height, pad) for dx, dy in offsets]
+            counts[y * width + x] = (seen.count(EMPTY) | seen.count(COP) << 8 | seen.count(ACTIVE) << 16)
+    return code.shape[0]
 
 
 def _claim_value(key, step, agent):
@@ -171,46 +197,46 @@ def _claim_value(key, step, agent):
 
 
 def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                     cop_x, cop_y, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                     citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
-                     movement, key, step, new_state, target, victim, claim, bands, work):
-    """Twin of kernels_sync.step_synchronous: decide → show → arrest → move, as serial loops."""
+                     cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height,
+                     pad, citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
+                     max_jail_term, movement, key, step, packed, around, new_state, target,
+                     victim, claim, bands, work):
+    """Twin of kernels_sync.step_synchronous: count → decide → show → arrest → move, serially."""
     n_cit, n_cop = len(cit_x), len(cop_x)
     work[WORK_UPDATES] += n_cit + n_cop
-    # 1. decide, from the state at the start of the step
+    work[WORK_CELLS_SCANNED] += width * height * len(cit_dx) + n_cop * len(cop_dx)
+    # 1-2. every citizen decides from the state at the start of the step
     for i in range(n_cit):
         target[i] = -1
+        new_state[i] = cit_state[i]
         if cit_jail[i] > 0:
             cit_jail[i] -= 1
-            new_state[i] = cit_state[i]
             continue
         x, y = int(cit_x[i]), int(cit_y[i])
         empty, n_cop_seen, active = _look(code, x, y, cit_dx, cit_dy, width, height, pad)
-        work[WORK_CELLS_SCANNED] += len(cit_dx)
         p = p_arrest[round_half_even_ratio_py(n_cop_seen, len(active) + 1)]
         is_active = is_active_epstein_2002_py(hardship[i], risk_aversion[i], p, legitimacy, threshold)
         new_state[i] = ACTIVE if is_active else QUIET
         if movement and empty:
-            k = empty[int(counter_uniform_py(key, step, i, PURPOSE_MOVE) * len(empty))]
+            k = random_empty_in_vision(code, _center(x, y, width, pad), cit_off, len(empty), key, step, i)
             target[i] = ((y + int(cit_dy[k])) % height) * width + (x + int(cit_dx[k])) % width
-    # 2. show the new states
+    # 3. show the new states
     for i in range(n_cit):
         if new_state[i] != cit_state[i]:
             cit_state[i] = new_state[i]
             set_code_py(code, int(cit_x[i]), int(cit_y[i]), new_state[i], width, height, pad)
-    # 3. cops pick a victim and a target, then arrests apply in cop-id order
+    # 4. cops pick a victim and a target, then arrests apply in cop-id order
     for c in range(n_cop):
         agent = n_cit + c
         x, y = int(cop_x[c]), int(cop_y[c])
         empty, _, active = _look(code, x, y, cop_dx, cop_dy, width, height, pad)
-        work[WORK_CELLS_SCANNED] += len(cop_dx)
         victim[c] = -1
         if active:
             k = active[int(counter_uniform_py(key, step, agent, PURPOSE_ARREST_PICK) * len(active))]
             victim[c] = occupant[((y + int(cop_dy[k])) % height) * width + (x + int(cop_dx[k])) % width]
         target[agent] = -1
         if movement and empty:
-            k = empty[int(counter_uniform_py(key, step, agent, PURPOSE_MOVE) * len(empty))]
+            k = random_empty_in_vision(code, _center(x, y, width, pad), cop_off, len(empty), key, step, agent)
             target[agent] = ((y + int(cop_dy[k])) % height) * width + (x + int(cop_dx[k])) % width
     for c in range(n_cop):
         v = victim[c]
@@ -222,7 +248,7 @@ def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship
             work[WORK_ARRESTS] += 1
     if not movement:
         return
-    # 4. the highest claim on each target cell wins; everyone else stays put
+    # 5. the highest claim on each target cell wins; everyone else stays put
     best = {}
     for a in range(n_cit + n_cop):
         if target[a] >= 0:
@@ -241,8 +267,8 @@ def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship
 
 
 def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                    cop_x, cop_y, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                    citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
+                    cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height,
+                    pad, citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest,
                     max_jail_term, movement, key, first_step, bands, counts, work):
     """Twin of kernels_sync.run_synchronous."""
     n_cit = len(cit_x)
@@ -251,8 +277,8 @@ def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
     victim = np.empty(len(cop_x), dtype=np.int32)
     for t, legitimacy in enumerate(legitimacy_by_step):
         step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
-                         cop_x, cop_y, cit_dx, cit_dy, cop_dx, cop_dy, width, height, pad,
-                         citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
-                         max_jail_term, movement, key, first_step + t, new_state, target, victim,
-                         None, bands, work)
+                         cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width,
+                         height, pad, citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
+                         max_jail_term, movement, key, first_step + t, None, None, new_state,
+                         target, victim, None, bands, work)
         counts[t] = count_states(cit_state)

@@ -111,14 +111,16 @@ def civilian_update_py(cell, home, community, status, band, hardship, risk_avers
             continue
         c, k = cell[i], community[i]
         # Blame: the state side's harm costs legitimacy, insurgents' harm costs sympathy.
-        lg = legitimacy[i] - s * params[P_BLAME_STATE] * harm_state[c, k]
-        lg += (legitimacy0[k] - lg) * (1.0 - math.exp(-dt * params[P_RECOVERY]))
+        # (float() keeps the arithmetic in float64, as numba does, before storing float32.)
+        h_state, h_ins = float(harm_state[c, k]), float(harm_ins[c, k])
+        lg = float(legitimacy[i]) - s * params[P_BLAME_STATE] * h_state
+        lg += (float(legitimacy0[k]) - lg) * (1.0 - math.exp(-dt * params[P_RECOVERY]))
         legitimacy[i] = f32(min(max(lg, 0.0), 1.0))
-        sympathy[i] = f32(min(max(sympathy[i] - s * params[P_BLAME_INS] * harm_ins[c, k], 0.0), 1.0))
-        harm[i] = f32(harm[i] * keep + harm_state[c, k])
+        sympathy[i] = f32(min(max(float(sympathy[i]) - s * params[P_BLAME_INS] * h_ins, 0.0), 1.0))
+        harm[i] = f32(float(harm[i]) * keep + h_state)
         # Generalised Epstein (2002): join when grievance minus net risk, plus pull, exceeds T.
-        grievance = hardship[i] * (1.0 - legitimacy[i]) + s * harm[i] + push[c]
-        a, ct = fighters_near[c], troops_near[c]
+        grievance = float(hardship[i]) * (1.0 - float(legitimacy[i])) + s * float(harm[i]) + float(push[c])
+        a, ct = float(fighters_near[c]), float(troops_near[c])
         p_arrest = 1.0 - math.exp(-params[P_K] * np.rint(ct / (1.0 + a)))
         pull = params[P_PULL] * a / (a + ct + 1.0)
         b = recruiter[c]
