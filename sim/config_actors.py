@@ -15,6 +15,13 @@ COMMUNITIES = ("farmers", "pastoralists", "nomads", "urban")
 """Sedentary farmers, pastoralists (e.g. Fulani/Peul), northern nomads (Tuareg/Arab), town dwellers."""
 
 CORE_COUNTRIES = ("Mali", "Burkina Faso", "Niger")
+COUNTRY_KEYS = ("mali", "burkina_faso", "niger")
+"""Config keys of the core countries (identifiers, so Hydra overrides can address them)."""
+
+
+def country_key(name: str) -> str:
+    """``"Burkina Faso"`` -> ``"burkina_faso"``."""
+    return name.lower().replace(" ", "_").replace("-", "_")
 
 
 def _shares(*values: float):
@@ -109,9 +116,9 @@ class ForceConfig:
 def _forces():
     return {
         # Troop numbers are rough public estimates of deployable army strength (assumption, +-50%).
-        "Mali": ForceConfig(troops=20_000, quality=0.45, discrimination=0.55, n_columns=8),
-        "Burkina Faso": ForceConfig(troops=12_000, quality=0.45, discrimination=0.55, n_columns=6),
-        "Niger": ForceConfig(troops=15_000, quality=0.5, discrimination=0.6, n_columns=6),
+        "mali": ForceConfig(troops=20_000, quality=0.45, discrimination=0.55, n_columns=8),
+        "burkina_faso": ForceConfig(troops=12_000, quality=0.45, discrimination=0.55, n_columns=6),
+        "niger": ForceConfig(troops=15_000, quality=0.5, discrimination=0.6, n_columns=6),
     }
 
 
@@ -143,8 +150,8 @@ class StateConfig:
 
     def check(self, prefix: str) -> None:
         for name in self.forces:
-            if name not in CORE_COUNTRIES:
-                raise ConfigError(f"{prefix}.forces", name, f"one of {CORE_COUNTRIES}")
+            if name not in COUNTRY_KEYS:
+                raise ConfigError(f"{prefix}.forces.{name}", name, f"one of {COUNTRY_KEYS}")
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,7 @@ class PartnerConfig:
 
     kind: str = param("ground", doc="what it brings", choices=("ground", "intel", "drone", "peacekeeping"))
     active: bool = param(True, doc="the partner is in the scenario at all")
-    countries: list[str] = param(doc="host countries", factory=lambda: list(CORE_COUNTRIES), choices=CORE_COUNTRIES)
+    countries: list[str] = param(doc="host countries", factory=lambda: list(COUNTRY_KEYS), choices=COUNTRY_KEYS)
     arrival: str = param("2000-01-01", doc="arrival date", kind="date")
     departure: str = param("2100-01-01", doc="departure date", kind="date")
     troops: int = param(0, doc="troops deployed (all host countries together)", unit="people", lo=0)
@@ -174,12 +181,12 @@ def _partners():
     return {
         "barkhane": PartnerConfig(kind="ground", troops=5_100, quality=0.85, discrimination=0.85,
                                   surveillance=0.6, strikes_per_day=0.3, arrival="2014-08-01", departure="2022-11-09"),
-        "wagner": PartnerConfig(kind="ground", active=False, countries=["Mali"], troops=1_000, quality=0.6,
+        "wagner": PartnerConfig(kind="ground", active=False, countries=["mali"], troops=1_000, quality=0.6,
                                 discrimination=0.2, collective_punishment=True, arrival="2021-12-01"),
-        "us_intel": PartnerConfig(kind="intel", active=False, countries=["Mali", "Burkina Faso", "Niger"],
+        "us_intel": PartnerConfig(kind="intel", active=False, countries=["mali", "burkina_faso", "niger"],
                                   intel_sharing=0.5, p_leak=0.05, arrival="2025-01-01"),
         "drones": PartnerConfig(kind="drone", active=False, strikes_per_day=0.5, discrimination=0.6, quality=0.7),
-        "un_mission": PartnerConfig(kind="peacekeeping", countries=["Mali"], troops=13_000, quality=0.5,
+        "un_mission": PartnerConfig(kind="peacekeeping", countries=["mali"], troops=13_000, quality=0.5,
                                     discrimination=0.9, arrival="2013-07-01", departure="2023-12-31"),
     }
 

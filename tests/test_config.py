@@ -16,7 +16,7 @@ def test_default_config_composes_and_validates():
     cfg = sim.load_config([])
     assert cfg.map.kind == "sahel" and cfg.seed == 0
     assert cfg.n_steps == 3653  # 2015-01-01 .. 2025-01-01, one step a day
-    assert set(cfg.state.forces) == {"Mali", "Burkina Faso", "Niger"}
+    assert set(cfg.state.forces) == {"mali", "burkina_faso", "niger"}
 
 
 @pytest.mark.parametrize("group", ["map", "population", "state", "partners", "insurgents", "mechanisms", "scenario"])
@@ -35,7 +35,7 @@ def test_every_yaml_in_every_group_composes(group):
     (["start_date=2015-13-01"], "start_date", "ISO date"),
     (["scenario=no_such_scenario"], "scenario", "baseline"),
     (["map.kind=moon"], "map.kind", "'sahel', 'synthetic'"),
-    (["state.forces.Mali.doctrine=brutal"], "state.forces.Mali.doctrine", "gloves_off"),
+    (["state.forces.mali.doctrine=brutal"], "state.forces.mali.doctrine", "gloves_off"),
 ])
 def test_bad_values_name_the_key_the_value_and_what_is_allowed(overrides, key, fragment):
     with pytest.raises(ConfigError) as err:

@@ -42,7 +42,7 @@ def _check(model: SahelModel, fighters_in: float) -> None:
     assert by_status[DEAD] <= model.cum_civilian_deaths + 1e-6
 
 
-@pytest.mark.parametrize("extra", [[], ["state.forces.Mali.doctrine=gloves_off", "state.militia.active=true",
+@pytest.mark.parametrize("extra", [[], ["state.forces.mali.doctrine=gloves_off", "state.militia.active=true",
                                         "partners.profiles.wagner.active=true", "partners.profiles.wagner.arrival=2015-02-01"],
                                    ["state.cross_border=true", "seed=5"]])
 def test_invariants_hold_every_step(extra):

@@ -189,7 +189,7 @@ def count_in_vision(code, packed, counts, width, height, pad, radius):
         for x in range(width):
             seen = [_cell_code(code, x + dx, y + dy, width, height, pad) for dx, dy in offsets]
             counts[y * width + x] = (seen.count(EMPTY) | seen.count(COP) << 8 | seen.count(ACTIVE) << 16)
-    return code.shape[0]
+    return width * height * len(offsets)
 
 
 def _claim_value(key, step, agent):
@@ -204,7 +204,7 @@ def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship
     """Twin of kernels_sync.step_synchronous: count → decide → show → arrest → move, serially."""
     n_cit, n_cop = len(cit_x), len(cop_x)
     work[WORK_UPDATES] += n_cit + n_cop
-    work[WORK_CELLS_SCANNED] += width * height * len(cit_dx) + n_cop * len(cop_dx)
+    work[WORK_CELLS_SCANNED] += width * height * (len(cit_dx) + 1) + n_cop * len(cop_dx)
     # 1-2. every citizen decides from the state at the start of the step
     for i in range(n_cit):
         target[i] = -1

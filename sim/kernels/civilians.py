@@ -16,8 +16,9 @@ Rules (parameters in ``population.*``, see docs/ODD.md):
   ``push`` the economic push of blockades and displacement; estimated arrest risk
   ``P = 1 - exp(-k round(C / (1 + A)))`` from state troops ``C`` and fighters ``A`` within reach;
   net risk ``N = R P``; social pull ``rel_social_pull * A / (A + C + 1)``. A civilian with
-  ``G - N + pull > T`` and a band within reach joins that band with daily probability
-  ``p_join * appeal * (0.5 + S)``.
+  excess ``E = G - N + pull - T > 0`` and a band within reach joins that band with daily
+  probability ``p_join * appeal * (0.5 + S) * min(E / T, 10)``: Epstein's deterministic
+  threshold becomes a hazard that grows with how far past the threshold a civilian is.
 * **Displacement** (violence-driven flight): daily chance ``p_flee * violence * (0.5 + R)`` to
   move to the refuge cell precomputed for the agent's cell; displaced people return home with
   daily chance ``p_return`` once home's violence is below ``calm``.
@@ -79,8 +80,9 @@ def civilian_update(cell, home, community, status, band, hardship, risk_aversion
         net_risk = risk_aversion[i] * p_arrest
         pull = params[P_PULL] * a / (a + ct + 1.0)
         b = recruiter[c]
-        if b >= 0 and g - net_risk + pull > params[P_T]:
-            p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * dt
+        excess = g - net_risk + pull - params[P_T]
+        if b >= 0 and excess > 0.0:
+            p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 10.0) * dt
             if counter_uniform(key, step, i, _JOIN) < p:
                 status[i] = RECRUITED
                 band[i] = b
@@ -124,8 +126,11 @@ def civilian_update_py(cell, home, community, status, band, hardship, risk_avers
         p_arrest = 1.0 - math.exp(-params[P_K] * np.rint(ct / (1.0 + a)))
         pull = params[P_PULL] * a / (a + ct + 1.0)
         b = recruiter[c]
-        if b >= 0 and grievance - float(risk_aversion[i]) * p_arrest + pull > params[P_T]:
-            p_join = params[P_JOIN] * float(appeal[b, k]) * (0.5 + float(sympathy[i])) * dt
+        excess = grievance - float(risk_aversion[i]) * p_arrest + pull - params[P_T]
+        if b >= 0 and excess > 0.0:
+            # the joining hazard grows with the excess over the threshold (in units of T, capped at 10)
+            p_join = (params[P_JOIN] * float(appeal[b, k]) * (0.5 + float(sympathy[i]))
+                      * min(excess / max(params[P_T], 0.01), 10.0) * dt)
             if counter_uniform_py(key, step, i, _JOIN) < p_join:
                 status[i], band[i] = RECRUITED, b
                 continue

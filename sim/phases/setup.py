@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.actors import COLUMN, GARRISON, MILITIA, PARTNER, STATE
-from sim.config_actors import CORE_COUNTRIES
+from sim.config_actors import COUNTRY_KEYS, country_key
 from sim.population import RECRUITED
 
 
@@ -24,14 +24,15 @@ def _split(total: float, weights: np.ndarray) -> np.ndarray:
 def country_keys(world) -> tuple[str, ...]:
     """The config name each map country answers to (in ``state.forces`` and partners' hosts).
 
-    On the sahel map that is the country's own name. A synthetic map's countries stand in for the
+    On the sahel map that is the country's own name as a key (``burkina_faso``). A synthetic map's countries stand in for the
     core countries in order (the first for Mali, the second for Burkina Faso, ...), so the same
     force and partner configs drive both maps.
     """
-    if all(n in CORE_COUNTRIES or not core for n, core in zip(world.country_names, world.is_core_country, strict=True)):
-        return tuple(world.country_names)
-    return tuple(CORE_COUNTRIES[i % len(CORE_COUNTRIES)] if core else name
-                 for i, (name, core) in enumerate(zip(world.country_names, world.is_core_country, strict=True)))
+    names = [country_key(n) for n in world.country_names]
+    if all(n in COUNTRY_KEYS or not core for n, core in zip(names, world.is_core_country, strict=True)):
+        return tuple(names)
+    return tuple(COUNTRY_KEYS[i % len(COUNTRY_KEYS)] if core else name
+                 for i, (name, core) in enumerate(zip(names, world.is_core_country, strict=True)))
 
 
 def _heartland(world, fac, rng) -> tuple[int, int]:
