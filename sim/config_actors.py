@@ -56,9 +56,9 @@ class PopulationConfig:
                              source="Epstein 2002, PNAS 99:7243, T = 0.1")
     arrest_k: float = param(2.3, doc="arrest-probability constant k in P = 1 - exp(-k C/(1+A))", lo=0,
                             source="Epstein 2002, k = 2.3")
-    p_join: float = param(5e-6, doc="daily chance that a civilian meeting the joining condition joins (x appeal x (0.5 + sympathy))",
+    p_join: float = param(5e-7, doc="daily chance that a civilian past the joining threshold joins (x appeal x (0.5 + S) x min(E/T, 3))",
                           kind="prob", unit="1/day",
-                          source="assumption (1e-7 - 1e-4): fighters are ~1 in 10,000 people (Africa Center 2025: ~10k fighters, ~70 M people)")
+                          source="calibrated to order of magnitude only: baseline fighters grow from ~3k (2015) towards ~10^4 (Africa Center 2025: JNIM 6-7k, IS Sahel 2-3k); plausible range 1e-7 - 2e-6")
     rel_harm_grievance: float = param(1.0, doc="harm-to-grievance sensitivity: grievance added per unit of remembered harm",
                                       lo=0, source="assumption (0-3); Condra et al. 2010 find ~0.03 attacks per 1,000 people per civilian killed by the counterinsurgent")
     harm_scale: float = param(1.0, doc="civilian deaths per 1,000 residents of a cell that count as one unit of harm",
@@ -264,6 +264,8 @@ class MechanismsConfig:
                                  source="Deitchman 1962 (Operations Research 10:818): guerrilla targets are hit far less by unaimed fire; value assumption (0.1-0.5)")
     k_collateral: float = param(0.0005, doc="civilians killed per effective shot per (person/km2) of local density, times (1 - discrimination)",
                                 unit="deaths km2/(shot person)", lo=0, source="assumption (1e-4 - 3e-3)")
+    collateral_density_cap: float = param(100.0, doc="densest population that area fire reaches: people shelter and fighting sits at a town's edge",
+                                          unit="people/km2", lo=0, lo_open=True, source="assumption (30-500)")
     k_strike: float = param(0.15, doc="share of a detected band's fighters killed by one strike", kind="prob",
                             source="assumption (0.05-0.3)")
     p_strike_leader: float = param(0.3, doc="chance a strike on a band whose leader is located kills that leader",

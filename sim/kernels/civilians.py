@@ -17,7 +17,7 @@ Rules (parameters in ``population.*``, see docs/ODD.md):
   ``P = 1 - exp(-k round(C / (1 + A)))`` from state troops ``C`` and fighters ``A`` within reach;
   net risk ``N = R P``; social pull ``rel_social_pull * A / (A + C + 1)``. A civilian with
   excess ``E = G - N + pull - T > 0`` and a band within reach joins that band with daily
-  probability ``p_join * appeal * (0.5 + S) * min(E / T, 10)``: Epstein's deterministic
+  probability ``p_join * appeal * (0.5 + S) * min(E / T, 3)``: Epstein's deterministic
   threshold becomes a hazard that grows with how far past the threshold a civilian is.
 * **Displacement** (violence-driven flight): daily chance ``p_flee * violence * (0.5 + R)`` to
   move to the refuge cell precomputed for the agent's cell; displaced people return home with
@@ -82,7 +82,7 @@ def civilian_update(cell, home, community, status, band, hardship, risk_aversion
         b = recruiter[c]
         excess = g - net_risk + pull - params[P_T]
         if b >= 0 and excess > 0.0:
-            p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 10.0) * dt
+            p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 3.0) * dt
             if counter_uniform(key, step, i, _JOIN) < p:
                 status[i] = RECRUITED
                 band[i] = b
@@ -128,9 +128,9 @@ def civilian_update_py(cell, home, community, status, band, hardship, risk_avers
         b = recruiter[c]
         excess = grievance - float(risk_aversion[i]) * p_arrest + pull - params[P_T]
         if b >= 0 and excess > 0.0:
-            # the joining hazard grows with the excess over the threshold (in units of T, capped at 10)
+            # the joining hazard grows with the excess over the threshold (in units of T, capped at 3)
             p_join = (params[P_JOIN] * float(appeal[b, k]) * (0.5 + float(sympathy[i]))
-                      * min(excess / max(params[P_T], 0.01), 10.0) * dt)
+                      * min(excess / max(params[P_T], 0.01), 3.0) * dt)
             if counter_uniform_py(key, step, i, _JOIN) < p_join:
                 status[i], band[i] = RECRUITED, b
                 continue

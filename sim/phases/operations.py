@@ -89,7 +89,8 @@ def _detect(model) -> None:
 # ---------------------------------------------------------------- engagements and harm
 
 def _density(model, cell: int) -> float:
-    return float(model.field("people")[cell]) / (model.world.cell_km ** 2)
+    density = float(model.field("people")[cell]) / (model.world.cell_km ** 2)
+    return min(density, model.cfg.mechanisms.collateral_density_cap)
 
 
 def fire(model, shooters: float, quality: float, aimed: bool) -> float:
