@@ -76,13 +76,16 @@ def scan_vision(code, center, radius, padded_width):
 
 @njit(cache=True, inline="always")
 def nth_in_vision(code, center, offsets, value, n):
-    """Diamond index of the ``n``-th cell (0-based, row-major) of code ``value`` in vision."""
+    """Diamond index of the ``n``-th cell (0-based, row-major) of code ``value`` in vision,
+    -1 if there are fewer."""
+    found = -1
     for j in range(offsets.shape[0]):
         if code[center + offsets[j]] == value:
             if n == 0:
-                return j
+                found = j
+                break
             n -= 1
-    return -1
+    return found
 
 
 @njit(cache=True, inline="always")
@@ -97,15 +100,17 @@ def random_empty_in_vision(code, center, offsets, n_empty, key, step, agent):
     ``n_empty`` must be > 0.
     """
     n_offsets = offsets.shape[0]
+    found = -1
     for t0 in range(0, MOVE_TRIES, TRY_BATCH):
-        found = -1
         for t in range(t0 + TRY_BATCH - 1, t0 - 1, -1):  # backwards: the earliest empty wins
             j = int(counter_uniform(key, step, agent, PURPOSE_MOVE + t) * n_offsets)
             found = j if code[center + offsets[j]] == EMPTY else found
         if found >= 0:
-            return found
-    k = int(counter_uniform(key, step, agent, PURPOSE_MOVE_FALLBACK) * n_empty)
-    return nth_in_vision(code, center, offsets, EMPTY, k)
+            break
+    if found < 0:
+        k = int(counter_uniform(key, step, agent, PURPOSE_MOVE_FALLBACK) * n_empty)
+        found = nth_in_vision(code, center, offsets, EMPTY, k)
+    return found
 
 
 @njit(cache=True, inline="always")
@@ -131,7 +136,17 @@ def citizen_step(i, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
     work[WORK_UPDATES] += 1
     if cit_jail[i] > 0:  # in jail: one step served, nothing else happens
         cit_jail[i] -= 1
-        return
+    else:
+        _citizen_acts(i, code, occupant, cit_x, cit_y, cit_state, hardship, risk_aversion, dxs,
+                      dys, offsets, width, height, pad, vision, legitimacy, threshold, p_arrest,
+                      movement, key, step, work)
+
+
+@njit(cache=True, inline="always")
+def _citizen_acts(i, code, occupant, cit_x, cit_y, cit_state, hardship, risk_aversion, dxs, dys,
+                  offsets, width, height, pad, vision, legitimacy, threshold, p_arrest, movement,
+                  key, step, work):
+    """A free citizen looks around, turns active or quiet, then moves."""
     x = np.int64(cit_x[i])
     y = np.int64(cit_y[i])
     center = padded_index(x, y, width + 2 * pad, pad)
@@ -189,7 +204,7 @@ def shuffle_order(order, key, step):
         order[j] = tmp
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                     cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
                     width, height, pad, citizen_vision, cop_vision, legitimacy, threshold,
