@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, padded_index, set_code, wrap
+from sim.epstein.prefetch import prefetch
 from sim.epstein.rules import is_active_epstein_2002, round_half_even_ratio
 from sim.rng import counter_uniform
 
@@ -204,6 +205,41 @@ def shuffle_order(order, key, step):
         order[j] = tmp
 
 
+PREFETCH_FAR = 16  # activations ahead whose agent columns are prefetched
+PREFETCH_NEAR = 8  # activations ahead whose vision rows are prefetched
+
+
+@njit(cache=True, inline="always")
+def _prefetch_ahead(order, n, n_agents, n_cit, code, cit_x, cit_y, cit_state, cit_jail, hardship,
+                    risk_aversion, cop_x, cop_y, padded_width, pad, radius):
+    """Ask for the memory the activations n+PREFETCH_NEAR and n+PREFETCH_FAR will touch."""
+    if n + PREFETCH_FAR < n_agents:
+        far = order[n + PREFETCH_FAR]
+        if far < n_cit:
+            prefetch(cit_x, far)
+            prefetch(cit_y, far)
+            prefetch(cit_jail, far)
+            prefetch(cit_state, far)
+            prefetch(hardship, far)
+            prefetch(risk_aversion, far)
+        else:
+            prefetch(cop_x, far - n_cit)
+            prefetch(cop_y, far - n_cit)
+    if n + PREFETCH_NEAR < n_agents:
+        near = order[n + PREFETCH_NEAR]
+        if near < n_cit:
+            x = np.int64(cit_x[near])
+            y = np.int64(cit_y[near])
+        else:
+            x = np.int64(cop_x[near - n_cit])
+            y = np.int64(cop_y[near - n_cit])
+        center = padded_index(x, y, padded_width, pad)
+        for dy in range(-radius, radius + 1):
+            row = center + dy * padded_width
+            prefetch(code, row - radius)
+            prefetch(code, row + radius)
+
+
 @njit(cache=True, _nrt=False)
 def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                     cop_x, cop_y, order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
@@ -211,8 +247,14 @@ def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
                     p_arrest, max_jail_term, movement, key, step, work):
     """One step of random sequential activation (Mesa's ``model.agents.shuffle_do("step")``)."""
     n_cit = cit_x.shape[0]
+    n_agents = order.shape[0]
+    padded_width = width + 2 * pad
     shuffle_order(order, key, step)
-    for n in range(order.shape[0]):
+    for n in range(n_agents):
+        if PREFETCH_NEAR > 0:
+            _prefetch_ahead(order, n, n_agents, n_cit, code, cit_x, cit_y, cit_state, cit_jail,
+                            hardship, risk_aversion, cop_x, cop_y, padded_width, pad,
+                            max(citizen_vision, cop_vision))
         a = order[n]
         if a < n_cit:
             citizen_step(a, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,

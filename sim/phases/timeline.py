@@ -30,8 +30,8 @@ def apply(model) -> None:
     for iv in model.cfg.scenario.timeline:
         if parse_date("timeline.date", iv.date) == model.date:
             model.cfg = with_value(model.cfg, iv.key, iv.value)
-            model.events.strategic(model.date, "Agreement" if "dialogue" in iv.key else "Change to group/activity",
-                                   "State", iv.note or f"{iv.key} = {iv.value}", cell=None)
+            model.events.strategic(model.date, "Change to group/activity", "State",
+                                   iv.note or f"{iv.key} = {iv.value}", cell=None)
             changed = True
     for p, prof in enumerate(model.cfg.partners.profiles.values()):
         present = prof.active and parse_date("arrival", prof.arrival) <= model.date < parse_date("departure", prof.departure)
