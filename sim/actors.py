@@ -85,9 +85,9 @@ class _ArrayAgent(mesa.Agent):
         self.table, self.index = table, index
 
     @property
-    def pos(self) -> tuple[int, int]:
-        cell = int(self.table.cell[self.index])
-        return divmod(cell, self.model.world.height)
+    def xy(self) -> tuple[int, int]:
+        """Grid coordinates, read from the table (Mesa's own ``pos`` stays unused)."""
+        return divmod(int(self.table.cell[self.index]), self.model.world.height)
 
 
 class ForceUnit(_ArrayAgent):

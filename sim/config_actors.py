@@ -129,6 +129,8 @@ class MilitiaConfig:
     active: bool = param(False, doc="militias are raised")
     volunteers_per_town: int = param(50, doc="volunteers raised per town", unit="people", lo=0,
                                      source="assumption (0-500); VDP recruited tens of thousands nationally")
+    quality: float = param(0.3, doc="effectiveness of militia fire per volunteer", kind="prob",
+                           source="assumption (0.1-0.5): little training")
     discrimination: float = param(0.3, doc="share of militia fire that spares civilians", kind="prob",
                                   source="assumption (0.1-0.5): poorly trained, community-based")
     communities: list[str] = param(doc="communities militias recruit from (their reprisals hit the others)",
@@ -248,6 +250,12 @@ class InsurgentsConfig:
                              source="assumption")
     dur_artery_repair: int = param(30, doc="days to reopen a cut artery cell with no insurgent presence", unit="days",
                                    lo=1, source="assumption (7-90)")
+    k_punish: float = param(10.0, doc="civilians killed by one punishment of informers at brutality 1 (plus one)",
+                            unit="people", lo=0, source="assumption (2-30)")
+    k_mine_attack: float = param(3.0, doc="civilians (workers) killed by one attack on a mine at brutality 1 (plus 0.5)",
+                                 unit="people", lo=0, source="assumption (0-10)")
+    ied_casualties: float = param(3.0, doc="mean troops killed when an IED hits a column", unit="people", lo=0,
+                                  source="assumption (1-10)")
     tax_rate: float = param(0.02, doc="hardship added per day-equivalent of insurgent taxation (zakat) in governed cells",
                             lo=0, hi=1, source="assumption (0-0.1)")
 
@@ -266,6 +274,8 @@ class MechanismsConfig:
                                 unit="deaths km2/(shot person)", lo=0, source="assumption (1e-4 - 3e-3)")
     collateral_density_cap: float = param(100.0, doc="densest population that area fire reaches: people shelter and fighting sits at a town's edge",
                                           unit="people/km2", lo=0, lo_open=True, source="assumption (30-500)")
+    strike_shots: float = param(100.0, doc="effective shots of one air or drone strike (for its collateral)", lo=0,
+                                source="assumption (20-300)")
     k_strike: float = param(0.15, doc="share of a detected band's fighters killed by one strike", kind="prob",
                             source="assumption (0.05-0.3)")
     p_strike_leader: float = param(0.3, doc="chance a strike on a band whose leader is located kills that leader",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import mesa
 import numpy as np
@@ -82,6 +83,8 @@ class SahelModel(mesa.Model):
         self.country_key = setup.country_keys(w)
         setup.populate_actors(self)
         territory.init(self)
+        self.unit_agents = [ForceUnit(self, self.units, i) for i in range(self.units.n)]
+        self._band_agents: list[Band] = []
         self.factions = [Faction(self, i, n) for i, n in enumerate(self.faction_names)]
         self.partners = [Partner(self, i, n) for i, n in enumerate(self.partner_names)]
         n_records = cfg.n_steps // cfg.output.record_every + 1
@@ -96,14 +99,13 @@ class SahelModel(mesa.Model):
         record.reset_interval(self)
         record.record(self)
 
-    # Mesa façades over the actor tables (built on demand; the arrays are the state)
-    @property
-    def unit_agents(self) -> list[ForceUnit]:
-        return [ForceUnit(self, self.units, i) for i in range(self.units.n)]
-
+    # Mesa façades over the actor tables: one agent per row, created once (the arrays are the state)
     @property
     def band_agents(self) -> list[Band]:
-        return [Band(self, self.bands, i) for i in range(self.bands.n) if self.bands.fighters[i] > 0]
+        """Bands with fighters left (bands are added when they split, so façades are added lazily)."""
+        for i in range(len(self._band_agents), self.bands.n):
+            self._band_agents.append(Band(self, self.bands, i))
+        return [a for a in self._band_agents if a.fighters > 0]
 
     def field(self, name: str) -> np.ndarray:
         """A cell field as a flat view (the property layer owns the memory)."""
@@ -131,7 +133,7 @@ class SahelModel(mesa.Model):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=self.cfg.n_steps, unit="day", delay=2.0, disable=not progress,
-                   desc=self.cfg.scenario.name)
+                   mininterval=1.0 if sys.stderr.isatty() else 15.0, desc=self.cfg.scenario.name)
         for _ in range(self.cfg.n_steps):
             self.step()
             bar.update(1)

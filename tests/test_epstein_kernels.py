@@ -21,6 +21,7 @@ import pytest
 import sim.epstein.grid as grid_module
 import sim.epstein.kernels as kernels
 import sim.epstein.kernels_sync as kernels_sync
+import sim.epstein.prefetch as prefetch_module
 import sim.epstein.rules as rules
 import sim.epstein.twins as twins
 import sim.rng as rng_module
@@ -107,7 +108,8 @@ class _Strict(np.ndarray):
 def _pure_python_kernels():
     """Swap every numba dispatcher used by the kernels for its ``py_func``."""
     modules = [kernels, kernels_sync, grid_module, rules, rng_module]
-    saved = []
+    saved = [(kernels, "prefetch", kernels.prefetch)]
+    kernels.prefetch = prefetch_module.prefetch_py  # an LLVM intrinsic has no py_func
     for module in modules:
         for name, obj in list(vars(module).items()):
             if hasattr(obj, "py_func"):

@@ -82,7 +82,7 @@ def _chunks(n):
 # prange body (measured: the count stencil ran 5-8x slower written inline).
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _count_rows(packed, counts, y0, y1, width, pad, radius):
     padded_width = width + 2 * pad
     for y in range(y0, y1):
@@ -97,7 +97,7 @@ def _count_rows(packed, counts, y0, y1, width, pad, radius):
                     out[x] += source[x]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _pack_codes(code, packed, i0, i1):
     for i in range(i0, i1):
         c = code[i]
@@ -119,7 +119,7 @@ def count_in_vision(code, packed, counts, width, height, pad, radius):
     return width * height * (2 * radius * (radius + 1) + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _decide_chunk(i0, i1, code, around, cit_x, cit_y, cit_state, cit_jail, hardship,
                   risk_aversion, new_state, target, dxs, dys, offsets, width, height, pad,
                   legitimacy, threshold, p_arrest, movement, key, step):
@@ -159,7 +159,7 @@ def _decide(code, around, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aver
                       key, step)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _show_chunk(i0, i1, code, cit_x, cit_y, cit_state, new_state, width, height, pad):
     for i in range(i0, i1):
         if new_state[i] != cit_state[i]:
@@ -175,7 +175,7 @@ def _show(code, cit_x, cit_y, cit_state, new_state, width, height, pad):
                     cit_state, new_state, width, height, pad)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _cops_look_chunk(c0, c1, code, occupant, cop_x, cop_y, victim, target, n_cit, dxs, dys,
                      offsets, width, height, pad, vision, movement, key, step):
     padded_width = width + 2 * pad
@@ -222,7 +222,7 @@ def _arrest(code, cit_x, cit_y, cit_state, cit_jail, victim, target, n_cit, widt
     return n_arrests
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _claim_band(occupant, target, claim, cell0, cell1, key, step):
     for cell in range(cell0, cell1):
         a = occupant[cell]
@@ -245,7 +245,7 @@ def _claim(occupant, target, claim, bands, parity, width, key, step):
         _claim_band(occupant, target, claim, bands[band] * width, bands[band + 1] * width, key, step)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _losers_stay_chunk(a0, a1, target, claim, key, step):
     for a in range(a0, a1):
         if target[a] >= 0 and claim[target[a]] != claim_value(key, step, a):
@@ -259,7 +259,7 @@ def _losers_stay(target, claim, key, step):
         _losers_stay_chunk(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK), target, claim, key, step)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _move_chunk(a0, a1, code, occupant, cit_x, cit_y, cit_state, cop_x, cop_y, target, claim,
                 width, height, pad):
     n_cit = cit_x.shape[0]

@@ -77,13 +77,13 @@ def _operate(model, band: int, fac, rng) -> None:
     elif op == MINE:
         xs, ys = np.nonzero(model.layers["mine"].data[x0:x1, y0:y1])
         cell = (int(xs[0]) + x0) * h + int(ys[0]) + y0
-        d = kill_civilians(model, cell, 3.0 * fac.brutality + 0.5, INSURGENT, int(b.faction[band]))
+        d = kill_civilians(model, cell, model.cfg.insurgents.k_mine_attack * fac.brutality + 0.5, INSURGENT, int(b.faction[band]))
         model.events.add(model.date, STRATEGIC, "Looting/property destruction", _faction(model, band),
                           "mine", cell, d, d)
     elif op == PUNISH:
         xs, ys = np.nonzero(tips == tips.max())
         cell = (int(xs[0]) + x0) * h + int(ys[0]) + y0
-        d = kill_civilians(model, cell, 1.0 + 10.0 * fac.brutality, INSURGENT, int(b.faction[band]))
+        d = kill_civilians(model, cell, 1.0 + model.cfg.insurgents.k_punish * fac.brutality, INSURGENT, int(b.faction[band]))
         if d:
             model.events.add(model.date, VAC, "Attack", _faction(model, band), "Civilians (informers)", cell, d, d)
 
@@ -122,7 +122,7 @@ def _ied(model, band: int, town: int, rng) -> None:
     killed = 0.0
     for i in hit:
         before = u.troops[i]
-        _state_loss(model, int(i), rng.poisson(3.0), cell)
+        _state_loss(model, int(i), rng.poisson(model.cfg.insurgents.ied_casualties), cell)
         killed += before - u.troops[i]
     add_violence(model, cell, killed)
     model.events.add(model.date, REMOTE, "Remote explosive/landmine/IED", _faction(model, band),

@@ -223,7 +223,7 @@ def _strikes(model) -> None:
             cell = int(b.cell[band])
             killed = _band_loss(model, band, rng.binomial(int(b.fighters[band]), m.k_strike))
             perpetrator, actor, disc = _striker(model, c)
-            civ = kill_civilians(model, cell, collateral(model, cell, 100.0, 1.0, disc), perpetrator)
+            civ = kill_civilians(model, cell, collateral(model, cell, m.strike_shots, 1.0, disc), perpetrator)
             note = ""
             if model.leader_detected[band] and b.leaders[band] > 0 and rng.random() < m.p_strike_leader:
                 _kill_leader(model, band)

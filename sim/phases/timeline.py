@@ -63,5 +63,5 @@ def derive_unit_properties(model) -> None:
             u.active[i] = model.partner_present[u.partner[i]] and u.troops[i] > 0
         elif u.owner[i] == MILITIA:
             m = cfg.state.militia
-            u.quality[i], u.discrimination[i] = 0.3, m.discrimination
+            u.quality[i], u.discrimination[i] = m.quality, m.discrimination
             u.gloves_off[i], u.active[i] = False, m.active and u.troops[i] > 0
