@@ -208,6 +208,8 @@ class FactionConfig:
     n_bands: int = param(8, doc="bands at the start", lo=1, hi=1000)
     home_lon: float = param(-3.0, doc="longitude of the faction's heartland", unit="deg E", lo=-30, hi=40)
     home_lat: float = param(15.0, doc="latitude of the faction's heartland", unit="deg N", lo=-10, hi=40)
+    home_range: int = param(40, doc="bands avoid moving further than this from the faction's heartland", unit="cells",
+                            lo=1, source="assumption (20-80 cells, 200-800 km): factions operate from their social base")
     brutality: float = param(0.3, doc="propensity to kill civilians when punishing or raiding", kind="prob")
     governs: bool = param(True, doc="taxes and administers the cells it controls")
     quality: float = param(0.5, doc="effectiveness of fire per fighter", kind="prob", source="assumption (0.3-0.8)")
@@ -292,6 +294,9 @@ class MechanismsConfig:
                                 unit="1/day", kind="prob", source="Kalyvas 2006: control follows presence over time; value assumption (0.005-0.1)")
     dur_violence: float = param(30.0, doc="e-folding time of the local violence level", unit="days", lo=1,
                                 source="assumption (7-90)")
+    violence_scale: float = param(5.0, doc="deaths per 1,000 residents of a cell that raise its violence level by 1 - 1/e",
+                                  unit="deaths/1000 people", lo=0, lo_open=True,
+                                  source="assumption (1-20): an attack in a city frightens fewer people per death than in a village")
     calm: float = param(0.05, doc="violence level below which displaced people go home", lo=0, source="assumption")
     band_speed: int = param(3, doc="cells a band moves per day cross-country", unit="cells/day", lo=0, hi=20,
                             source="assumption (motorbikes: 20-60 km/day)")

@@ -13,7 +13,9 @@ from numba import njit
 def box_sum(field, radius, out):
     """Sum of ``field`` over the (2r+1) x (2r+1) square around each cell (clipped at the edges).
 
-    O(cells) via a summed-area table (Crow 1984), independent of the radius.
+    O(cells) via a summed-area table (Crow 1984), independent of the radius. ``field`` must be
+    non-negative: sums below 1e-6 are round-off residues of the table and are returned as 0
+    (otherwise they would count as armed presence).
     """
     w, h = field.shape
     sat = np.zeros((w + 1, h + 1))
@@ -28,7 +30,8 @@ def box_sum(field, radius, out):
         for y in range(h):
             y0 = max(y - radius, 0)
             y1 = min(y + radius + 1, h)
-            out[x, y] = sat[x1, y1] - sat[x0, y1] - sat[x1, y0] + sat[x0, y0]
+            v = sat[x1, y1] - sat[x0, y1] - sat[x1, y0] + sat[x0, y0]
+            out[x, y] = v if v > 1e-6 else 0.0
 
 
 def box_sum_py(field, radius, out):
@@ -36,7 +39,8 @@ def box_sum_py(field, radius, out):
     w, h = field.shape
     for x in range(w):
         for y in range(h):
-            out[x, y] = field[max(x - radius, 0):x + radius + 1, max(y - radius, 0):y + radius + 1].sum()
+            v = field[max(x - radius, 0):x + radius + 1, max(y - radius, 0):y + radius + 1].sum()
+            out[x, y] = v if v > 1e-6 else 0.0
 
 
 @njit(cache=True)

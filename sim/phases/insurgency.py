@@ -130,7 +130,8 @@ def _ied(model, band: int, town: int, rng) -> None:
 
 
 def _move(model, band: int, rng) -> None:
-    """Move towards people and away from troops: the best of a few random cells within reach."""
+    """Move towards people, away from troops and back towards the heartland once beyond
+    ``home_range``: the best of a few random cells within reach."""
     w, b = model.world, model.bands
     speed = model.cfg.mechanisms.band_speed
     if speed == 0:
@@ -139,8 +140,12 @@ def _move(model, band: int, rng) -> None:
     cx = np.clip(x + rng.integers(-speed, speed + 1, 6), 0, w.width - 1)
     cy = np.clip(y + rng.integers(-speed, speed + 1, 6), 0, w.height - 1)
     cells = np.concatenate([[b.cell[band]], cx * w.height + cy])
+    hx, hy = model.heartland[b.faction[band]]
+    beyond = np.maximum(np.maximum(np.abs(cells // w.height - hx), np.abs(cells % w.height - hy))
+                        - model.cfg.insurgents.factions[_faction(model, band)].home_range, 0)
     score = (0.2 * np.log1p(model.field("people")[cells])
              - model.field("troops_near")[cells] / (b.fighters[band] + 1.0)
+             - 0.1 * beyond
              + 0.1 * rng.random(cells.size))
     b.cell[band] = cells[int(np.argmax(score))]
 

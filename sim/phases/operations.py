@@ -131,7 +131,10 @@ def kill_civilians(model, cell: int, expected: float, perpetrator: int, faction:
 
 
 def add_violence(model, cell: int, fatalities: float) -> None:
-    model.field("violence")[cell] += 1.0 - math.exp(-(fatalities + 1.0) / 10.0)
+    """Raise the cell's violence level by a per-capita amount: (fatalities + 1) per 1,000
+    residents, in units of ``violence_scale``, saturating (violence drives flight)."""
+    per_thousand = (fatalities + 1.0) / max(model.field("people")[cell] / 1000.0, 1.0)
+    model.field("violence")[cell] += 1.0 - math.exp(-per_thousand / model.cfg.mechanisms.violence_scale)
     model.field("violence_events")[cell] += 1.0
 
 

@@ -95,9 +95,11 @@ def populate_actors(model) -> None:
     units.troops0 = units.troops[:n].copy()
     # Bands: near each faction's heartland; their first fighters are recruits from nearby people.
     pop, ppa = model.population, cfg.people_per_agent
+    model.heartland = []
     px, py = np.divmod(pop.home, world.height)
     for f, (name, fac) in enumerate(cfg.insurgents.factions.items()):
         hx, hy = _heartland(world, fac, rng)
+        model.heartland.append((hx, hy))
         spread = max(2, cfg.insurgents.band_range)
         first = model.bands.n
         for _ in range(fac.n_bands):
