@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import sim
-from sim.actors import COLUMN, STATE
 from sim.model import SahelModel
 from sim.population import DEAD, RECRUITED, STATUS_NAMES
 from tests.conftest import SMALL
@@ -32,11 +31,13 @@ def _check(model: SahelModel, fighters_in: float) -> None:
     assert ((pop.legitimacy >= 0) & (pop.legitimacy <= 1)).all()
     # fighters come only from recruits: fighters + insurgent losses = recruited people
     assert b.fighters[: b.n].sum() + fighters_in == pytest.approx(by_status[RECRUITED], rel=1e-9, abs=1e-6)
-    # state columns stay in their own country unless cross-border operations are allowed
+    # every unit stays in its own (or host) country unless cross-border operations are allowed,
+    # and then still within the core countries
+    country_of_cell = model.world.country.reshape(-1)[u.cell[: u.n]]
     if not model.cfg.state.cross_border:
-        country_of_cell = model.world.country.reshape(-1)
-        own = (u.owner[: u.n] == STATE) & (u.role[: u.n] == COLUMN)
-        assert (country_of_cell[u.cell[: u.n][own]] == u.country[: u.n][own]).all(), "a column left its country"
+        assert (country_of_cell == u.country[: u.n]).all(), "a unit left its country"
+    else:
+        assert model.world.is_core_country[country_of_cell].all(), "a unit left the core countries"
     # deaths drawn in people are realised as dead agents, less than one agent per cell pending
     assert (model.field("deaths_pending") < ppa).all()
     assert by_status[DEAD] <= model.cum_civilian_deaths + 1e-6

@@ -16,7 +16,14 @@ import numpy as np
 
 from sim.actors import COLUMN, GARRISON
 from sim.events import REMOTE, STRATEGIC, VAC
-from sim.phases.operations import INSURGENT, _faction, _state_loss, add_violence, battle, kill_civilians
+from sim.phases.operations import (
+    INSURGENT,
+    _faction,
+    _state_loss,
+    add_violence,
+    battle,
+    kill_civilians,
+)
 
 RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
 

@@ -20,9 +20,9 @@ def reset_interval(model) -> None:
 
 
 def record(model) -> None:
-    rec, pop, w = model.recorder, model.population, model.world
+    rec, w = model.recorder, model.world
     row = rec.new_row(model.steps)
-    acc, ppa = model.interval, pop.people_per_agent
+    acc = model.interval
     put = rec.put
     b = model.bands
     fighters = np.bincount(b.faction[: b.n], weights=b.fighters[: b.n], minlength=len(model.faction_names))

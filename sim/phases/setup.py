@@ -67,7 +67,7 @@ def populate_actors(model) -> None:
                       force.troops * (1 - force.garrison_share) / max(force.n_columns, 1))
     # Partners: ground partners as columns of ~500 (Wagner-like ones accompany state columns),
     # peacekeepers as garrisons in host towns. Intel and drone partners have no ground units.
-    for p, (name, prof) in enumerate(cfg.partners.profiles.items()):
+    for p, prof in enumerate(cfg.partners.profiles.values()):
         if not prof.active or prof.troops == 0 or prof.kind in ("intel", "drone"):
             continue
         hosts = [country_index[h] for h in prof.countries if h in country_index]
@@ -97,7 +97,7 @@ def populate_actors(model) -> None:
     pop, ppa = model.population, cfg.people_per_agent
     model.heartland = []
     px, py = np.divmod(pop.home, world.height)
-    for f, (name, fac) in enumerate(cfg.insurgents.factions.items()):
+    for f, fac in enumerate(cfg.insurgents.factions.values()):
         hx, hy = _heartland(world, fac, rng)
         model.heartland.append((hx, hy))
         spread = max(2, cfg.insurgents.band_range)

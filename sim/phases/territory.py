@@ -23,8 +23,7 @@ STATE_ZONE, INSURGENT_ZONE = 1.0 / 3.0, -1.0 / 3.0
 
 
 def update(model) -> None:
-    cfg, w = model.cfg, model.world
-    m = cfg.mechanisms
+    m = model.cfg.mechanisms
     update_control(model.layers["control"].data, model.layers["troops_near"].data,
                    model.layers["fighters_near"].data, m.control_default, m.rate_control, m.troops_per_presence)
     model.field("violence")[:] *= math.exp(-1.0 / m.dur_violence)
