@@ -15,7 +15,7 @@ from sim.config import Config
 from sim.config_actors import COMMUNITIES
 from sim.events import EventLog
 from sim.metrics import Recorder
-from sim.phases import civilians, operations, record, setup, territory, timeline
+from sim.phases import civilians, fight, operations, record, setup, territory, timeline
 from sim.population import place_population
 from sim.world import build_world
 
@@ -120,7 +120,7 @@ class SahelModel(mesa.Model):
         self.date = self.cfg.start + dt.timedelta(days=self.steps + 1)
         timeline.apply(self)
         operations.perceive(self)
-        operations.fight(self)
+        fight.fight(self)
         operations.realise_harm(self)
         if (self.steps + 1) % self.cfg.population.dur_civilian_update == 0:
             civilians.update(self)

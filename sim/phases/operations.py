@@ -1,4 +1,5 @@
-"""Phases 2-4: perceive (presence, detection), decide and fight, harm and blame.
+"""Phases 2 and 4, and the state side of phase 3: perceive (presence, detection), strikes and
+columns, harm and blame.
 
 The actors here are few (tens of units and bands), so their choices are plain Python over the
 actor tables with the named streams ``forces`` and ``insurgents``; everything over cells calls a
@@ -209,7 +210,7 @@ def battle(model, band: int, unit: int, cell: int, band_attacks: bool, sub_type:
 
 # ---------------------------------------------------------------- the state side
 
-def _strikes(model) -> None:
+def strikes(model) -> None:
     w, b, rng = model.world, model.bands, model.streams["forces"]
     m = model.cfg.mechanisms
     band_country = w.country.reshape(-1)[b.cell[: b.n]]
@@ -263,7 +264,7 @@ def _operating_countries(model, country: int) -> list[int]:
     return [country]
 
 
-def _columns(model) -> None:
+def columns(model) -> None:
     """Columns patrol between towns along open arteries, engage detected bands within reach, and
     gloves-off columns detain en masse where they stop."""
     w, u, b, rng = model.world, model.units, model.bands, model.streams["forces"]
@@ -315,21 +316,6 @@ def _artery_cut(model, e: int) -> bool:
     a, h = model.world.arteries, model.world.height
     xy = a.cell_xy[a.cell_ptr[e]: a.cell_ptr[e + 1]]
     return bool((model.field("artery_status")[xy[:, 0] * h + xy[:, 1]] == 2).any())
-
-
-# ---------------------------------------------------------------- the insurgents
-
-def _operations(model) -> None:
-    from sim.phases.insurgency import band_operations
-
-    band_operations(model)
-
-
-def fight(model) -> None:
-    """Phase 3: strikes, columns, then the bands' own operations and moves."""
-    _strikes(model)
-    _columns(model)
-    _operations(model)
 
 
 def realise_harm(model) -> None:
