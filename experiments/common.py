@@ -189,8 +189,11 @@ class Experiment:
         params = [f"{k}={','.join(str(v) for v in vals)}" for k, vals in sweep.items()]
         params.append(f"seed={','.join(str(s) for s in seeds)}")
         launcher = ["hydra/launcher=slurm"] if self.args.launcher == "slurm" else []
-        cmd = [sys.executable, "-m", "sim", "-m", *launcher, *params, *self.base_overrides(),
-               *fixed, f"hydra.sweep.dir={sweep_dir}"]
+        fixed = list(fixed)
+        own = {f.split("=", 1)[0] for f in fixed}  # a fixed override replaces a base one
+        base = [b for b in self.base_overrides() if b.split("=", 1)[0] not in own]
+        cmd = [sys.executable, "-m", "sim", "-m", *launcher, *params, *base, *fixed,
+               f"hydra.sweep.dir={sweep_dir}"]
         n_runs = len(seeds) * math.prod(len(v) for v in sweep.values())
         stamp = sweep_dir / "experiment_sweep.json"
         started = time.perf_counter()

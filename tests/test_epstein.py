@@ -21,8 +21,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.epstein import EpsteinConfig, LegitimacyChange, legitimacy_by_step, run_epstein
-from sim.epstein import twins
+from sim.epstein import EpsteinConfig, LegitimacyChange, legitimacy_by_step, run_epstein, twins
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, diamond_offsets
 from sim.epstein.mesa_reference import STATISTICS, mesa_model, run_mesa, state_from_mesa
 from sim.epstein.rules import (

@@ -8,7 +8,6 @@ citizen is in exactly one state; a run is a pure function of its seed, on 1 or 2
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import subprocess
@@ -21,14 +20,15 @@ import pytest
 import sim.epstein.grid as grid_module
 import sim.epstein.kernels as kernels
 import sim.epstein.kernels_sync as kernels_sync
+import sim.epstein.kernels_tiled as kernels_tiled
 import sim.epstein.prefetch as prefetch_module
 import sim.epstein.rules as rules
 import sim.epstein.twins as twins
 import sim.rng as rng_module
 from sim.epstein import (
+    NETLOGO_SETTINGS,
     EpsteinConfig,
     LegitimacyChange,
-    NETLOGO_SETTINGS,
     bytes_per_agent,
     init_state,
     legitimacy_by_step,
@@ -47,7 +47,8 @@ def _kernel_args(cfg: EpsteinConfig, seed: int, state=None):
     return (s, *_grid_arguments(cfg, s))
 
 
-def _run_both(cfg: EpsteinConfig, seed: int, sequential_fn, synchronous_fn, array=np.asarray):
+def _run_both(cfg: EpsteinConfig, seed: int, sequential_fn, synchronous_fn, tiled_fn,
+              array=np.asarray):
     """Run ``cfg`` with the given run_* functions; return (final arrays, counts, work)."""
     s, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, p_arrest = _kernel_args(cfg, seed)
     arrays = {k: array(v) for k, v in s.__dict__.items() if isinstance(v, np.ndarray)}
@@ -63,6 +64,8 @@ def _run_both(cfg: EpsteinConfig, seed: int, sequential_fn, synchronous_fn, arra
             a["hardship"], a["risk_aversion"], a["cop_x"], a["cop_y"])
     if cfg.update == "sequential":
         sequential_fn(*head, a["order"], *offsets, *geometry, *common_tail, counts, work)
+    elif cfg.update == "tiled":
+        tiled_fn(*head, *offsets, *geometry, *common_tail, counts, work)
     else:
         bands = kernels_sync.band_starts(s.height, s.pad)
         synchronous_fn(*head, *offsets, *geometry, *common_tail, bands, counts, work)
@@ -76,12 +79,14 @@ def _assert_same(x, y):
     np.testing.assert_array_equal(x[2], y[2])
 
 
-@pytest.mark.parametrize("update", ["sequential", "synchronous"])
+@pytest.mark.parametrize("update", ["sequential", "tiled", "synchronous"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_kernels_match_twins(update, seed):
     cfg = replace(SMALL, update=update)
-    fast = _run_both(cfg, seed, kernels.run_sequential, kernels_sync.run_synchronous)
-    twin = _run_both(cfg, seed, twins.run_sequential, twins.run_synchronous)
+    if update == "tiled":  # 4x4 tiles, so that colours run several tiles at once
+        cfg = replace(cfg, width=34, height=26, citizen_vision=3, cop_vision=3)
+    fast = _run_both(cfg, seed, kernels.run_sequential, kernels_sync.run_synchronous, kernels_tiled.run_tiled)
+    twin = _run_both(cfg, seed, twins.run_sequential, twins.run_synchronous, twins.run_tiled)
     _assert_same(fast, twin)
     assert fast[2][kernels.WORK_MOVES] > 0 and fast[1][:, 0].max() > 0  # exercised moves, activity
 
@@ -107,7 +112,7 @@ class _Strict(np.ndarray):
 @contextlib.contextmanager
 def _pure_python_kernels():
     """Swap every numba dispatcher used by the kernels for its ``py_func``."""
-    modules = [kernels, kernels_sync, grid_module, rules, rng_module]
+    modules = [kernels, kernels_sync, kernels_tiled, grid_module, rules, rng_module]
     saved = [(kernels, "prefetch", kernels.prefetch)]
     kernels.prefetch = prefetch_module.prefetch_py  # an LLVM intrinsic has no py_func
     for module in modules:
@@ -123,15 +128,15 @@ def _pure_python_kernels():
             setattr(module, name, obj)
 
 
-@pytest.mark.parametrize("update", ["sequential", "synchronous"])
+@pytest.mark.parametrize("update", ["sequential", "tiled", "synchronous"])
 def test_kernel_py_func_is_in_bounds_and_equal(update):
     """kernel.py_func on strict arrays: every index checked, the result equals the compiled run."""
     cfg = replace(SMALL, update=update, steps=3)
-    compiled = _run_both(cfg, 3, kernels.run_sequential, kernels_sync.run_synchronous)
+    compiled = _run_both(cfg, 3, kernels.run_sequential, kernels_sync.run_synchronous, kernels_tiled.run_tiled)
     with _pure_python_kernels():
         assert not hasattr(kernels.step_sequential, "py_func")
         checked = _run_both(cfg, 3, kernels.run_sequential, kernels_sync.run_synchronous,
-                            array=lambda v: np.asarray(v).view(_Strict))
+                            kernels_tiled.run_tiled, array=lambda v: np.asarray(v).view(_Strict))
     _assert_same(compiled, checked)
 
 
@@ -230,7 +235,7 @@ def test_arrest_probability_table_is_mesas_formula():
             assert table[rules.round_half_even_ratio(c, a)] == 1 - math.exp(-1 * 2.3 * round(c / a))
 
 
-@pytest.mark.parametrize("update", ["sequential", "synchronous"])
+@pytest.mark.parametrize("update", ["sequential", "tiled", "synchronous"])
 @pytest.mark.parametrize("settings", [{}, NETLOGO_SETTINGS, {"max_jail_term": 0}, {"movement": False}])
 def test_invariants(update, settings):
     """Agents are conserved, each citizen is in one state, grids agree with the columns."""
@@ -272,7 +277,7 @@ _THREADS_SCRIPT = """
 import hashlib, json, sys
 from sim.epstein import EpsteinConfig, NETLOGO_SETTINGS, run_epstein
 out = {}
-for update in ("sequential", "synchronous"):
+for update in ("sequential", "tiled", "synchronous"):
     r = run_epstein(EpsteinConfig(width=60, height=60, steps=25, update=update, **NETLOGO_SETTINGS), seed=11)
     h = hashlib.sha256()
     for a in (r.active, r.jailed, r.state.cit_x, r.state.cit_y, r.state.cit_jail, r.state.cop_x, r.state.code):

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 __all__ = ["EpsteinConfig", "LegitimacyChange", "UPDATE_SCHEMES", "NETLOGO_SETTINGS"]
 
-#: ``sequential``: Mesa's random sequential activation (exact rules, serial).
-#: ``synchronous``: every agent decides from the previous state, in parallel (see kernels.py).
-UPDATE_SCHEMES = ("sequential", "synchronous")
+#: ``sequential``: Mesa's random sequential activation (exact rules, serial; kernels.py).
+#: ``tiled``: random sequential within tiles, far-apart tiles in parallel (kernels_tiled.py).
+#: ``synchronous``: every agent decides from the previous state, in parallel (kernels_sync.py).
+UPDATE_SCHEMES = ("sequential", "tiled", "synchronous")
 
 #: Settings of Mesa's app and NetLogo's Rebellion model (and Epstein 2002, Run 1's J_max).
 NETLOGO_SETTINGS = {"cop_density": 0.04, "legitimacy": 0.82, "max_jail_term": 30}

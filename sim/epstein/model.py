@@ -3,9 +3,10 @@
 A step is, for ``update="sequential"`` (Mesa's order of events, per agent in a fresh random
 order): a jailed citizen serves one step of its sentence; a free citizen looks around, turns
 active or quiet, then moves to a random empty cell in vision; a cop looks around, arrests one
-random active citizen in vision, then moves. For ``update="synchronous"`` the same rules run
-as phases over all agents at once: citizens decide → cops arrest → everyone moves
-(see :mod:`sim.epstein.kernels_sync`). After the step the active, quiet and jailed citizens are
+random active citizen in vision, then moves. ``update="tiled"`` does exactly this within tiles
+and runs far-apart tiles in parallel (:mod:`sim.epstein.kernels_tiled`). For
+``update="synchronous"`` the same rules run as phases over all agents at once: citizens decide
+→ cops arrest → everyone moves (:mod:`sim.epstein.kernels_sync`). After the step the active, quiet and jailed citizens are
 counted (Mesa's ``_update_counts``).
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.epstein import kernels, kernels_sync
+from sim.epstein import kernels, kernels_sync, kernels_tiled
 from sim.epstein.config import EpsteinConfig
 from sim.epstein.grid import diamond_offsets
 from sim.epstein.rules import arrest_probability_table_epstein_2002
@@ -97,6 +98,13 @@ def run_epstein(cfg: EpsteinConfig, seed: int, state: EpsteinState | None = None
         kernels.run_sequential(
             s.code, s.occupant, s.cit_x, s.cit_y, s.cit_state, s.cit_jail, s.hardship,
             s.risk_aversion, s.cop_x, s.cop_y, s.order, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
+            s.width, s.height, s.pad, cfg.citizen_vision, cfg.cop_vision, legitimacy[1:],
+            float(cfg.active_threshold), p_arrest, cfg.max_jail_term, cfg.movement, key, 1,
+            counts[1:], work)
+    elif cfg.update == "tiled":
+        kernels_tiled.run_tiled(
+            s.code, s.occupant, s.cit_x, s.cit_y, s.cit_state, s.cit_jail, s.hardship,
+            s.risk_aversion, s.cop_x, s.cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off,
             s.width, s.height, s.pad, cfg.citizen_vision, cfg.cop_vision, legitimacy[1:],
             float(cfg.active_threshold), p_arrest, cfg.max_jail_term, cfg.movement, key, 1,
             counts[1:], work)

@@ -25,12 +25,14 @@ from sim.epstein.kernels import (
     WORK_MOVES,
     WORK_UPDATES,
 )
+from sim.epstein.kernels_tiled import PURPOSE_COLOUR_ORDER, PURPOSE_TILE_OFFSET, PURPOSE_TILE_SHUFFLE
 from sim.epstein.rules import is_active_epstein_2002_py, round_half_even_ratio_py
 from sim.rng import counter_uniform_py
 
 __all__ = ["scan_vision", "nth_in_vision", "random_empty_in_vision", "citizen_step", "cop_step",
            "shuffle_order", "step_sequential", "count_states", "run_sequential",
-           "count_in_vision", "step_synchronous", "run_synchronous"]
+           "count_in_vision", "step_synchronous", "run_synchronous", "tile_counts", "step_tiled",
+           "run_tiled"]
 
 
 def _cell_code(code, x, y, width, height, pad):
@@ -282,3 +284,73 @@ def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
                          max_jail_term, movement, key, first_step + t, None, None, new_state,
                          target, victim, None, bands, work)
         counts[t] = count_states(cit_state)
+
+
+def tile_counts(size, vision):
+    """Twin of kernels_tiled.tile_counts."""
+    n = size // (2 * vision)
+    if n > 1 and n % 2 == 1:
+        n -= 1
+    return max(1, n)
+
+
+def step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+               cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
+               citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+               movement, key, step, buffer, acted, colours, tile_work):
+    """Twin of kernels_tiled.step_tiled: the tiles of each colour one after another."""
+    n_cit = len(cit_x)
+    n_tx, n_ty = tile_counts(width, pad), tile_counts(height, pad)
+    tile_area = buffer.shape[0] // (n_tx * n_ty)
+    off_x = int(counter_uniform_py(key, step, 0, PURPOSE_TILE_OFFSET) * width)
+    off_y = int(counter_uniform_py(key, step, 1, PURPOSE_TILE_OFFSET) * height)
+    colour_order = [0, 1, 2, 3]
+    for i in range(3, 0, -1):
+        j = int(counter_uniform_py(key, step, i, PURPOSE_COLOUR_ORDER) * (i + 1))
+        colour_order[i], colour_order[j] = colour_order[j], colour_order[i]
+    stamp = step & 255
+    for colour in colour_order:
+        for ty in range(colour // 2, n_ty, 2):
+            for tx in range(colour % 2, n_tx, 2):
+                tile = ty * n_tx + tx
+                # the agents standing on the tile's cells that have not acted this step
+                agents = []
+                for yy in range(ty * height // n_ty, (ty + 1) * height // n_ty):
+                    for xx in range(tx * width // n_tx, (tx + 1) * width // n_tx):
+                        a = occupant[((yy + off_y) % height) * width + (xx + off_x) % width]
+                        if a >= 0 and acted[a] != stamp:
+                            agents.append(int(a))
+                start = tile * tile_area
+                for i in range(len(agents) - 1, 0, -1):
+                    j = int(counter_uniform_py(key, step, start + i, PURPOSE_TILE_SHUFFLE) * (i + 1))
+                    agents[i], agents[j] = agents[j], agents[i]
+                for a in agents:
+                    acted[a] = stamp
+                    if a < n_cit:
+                        citizen_step(a, code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
+                                     risk_aversion, cit_dx, cit_dy, cit_off, width, height, pad,
+                                     citizen_vision, legitimacy, threshold, p_arrest, movement, key,
+                                     step, tile_work[tile])
+                    else:
+                        cop_step(a - n_cit, n_cit, code, occupant, cop_x, cop_y, cit_state, cit_jail,
+                                 cop_dx, cop_dy, cop_off, width, height, pad, cop_vision,
+                                 max_jail_term, movement, key, step, tile_work[tile])
+
+
+def run_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+              cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
+              citizen_vision, cop_vision, legitimacy_by_step, threshold, p_arrest, max_jail_term,
+              movement, key, first_step, counts, work):
+    """Twin of kernels_tiled.run_tiled."""
+    n_tx, n_ty = tile_counts(width, pad), tile_counts(height, pad)
+    tile_area = -(-width // n_tx) * -(-height // n_ty)
+    buffer = np.empty(n_tx * n_ty * tile_area, dtype=np.int32)
+    acted = np.zeros(len(cit_x) + len(cop_x), dtype=np.uint8)
+    tile_work = np.zeros((n_tx * n_ty, len(work)), dtype=np.int64)
+    for t, legitimacy in enumerate(legitimacy_by_step):
+        step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
+                   cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height,
+                   pad, citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                   movement, key, first_step + t, buffer, acted, None, tile_work)
+        counts[t] = count_states(cit_state)
+    work += tile_work.sum(axis=0)

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from scipy import stats
 
-from sim.epstein.config import NETLOGO_SETTINGS, EpsteinConfig
+from sim.epstein.config import NETLOGO_SETTINGS, UPDATE_SCHEMES, EpsteinConfig
 from sim.epstein.mesa_reference import (
     STATISTICS,
     mesa_model,
@@ -46,16 +46,20 @@ SETTINGS = {
 }
 
 
-def run_seed(setting: str, seed: int, steps: int, update: str = "sequential") -> dict[str, dict[str, float]]:
-    """Summary statistics of mesa, ours and paired for one setting and seed."""
+def run_seed(setting: str, seed: int, steps: int, update: str = "sequential",
+             mesa_stats: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
+    """Summary statistics of mesa, ours and paired for one setting and seed (``mesa_stats``:
+    Mesa's statistics for this setting, seed and steps from an earlier run, to skip Mesa)."""
     cfg = EpsteinConfig(steps=steps, update=update, **SETTINGS[setting])
     model = mesa_model(cfg, seed)
     start = state_from_mesa(model, cfg)
-    mesa = run_mesa(cfg, seed, model=model)
+    if mesa_stats is None:
+        mesa = run_mesa(cfg, seed, model=model)
+        mesa_stats = summary_statistics(mesa["active"], mesa["jailed"])
     ours = run_epstein(cfg, seed)
     paired = run_epstein(cfg, seed, state=start)
     return {
-        "mesa": summary_statistics(mesa["active"], mesa["jailed"]),
+        "mesa": mesa_stats,
         "ours": summary_statistics(ours.active, ours.jailed),
         "paired": summary_statistics(paired.active, paired.jailed),
     }
@@ -85,14 +89,21 @@ def compare(per_seed: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, 
 
 
 def run_validation(seeds: list[int], steps: int, settings: list[str], update: str = "sequential",
-                   workers: int = 1) -> dict:
-    """Run every (setting, seed), in ``workers`` processes, and compare per setting."""
-    jobs = [(s, seed, steps, update) for s in settings for seed in seeds]
+                   workers: int = 1, mesa_cache: dict | None = None) -> dict:
+    """Run every (setting, seed), in ``workers`` processes, and compare per setting.
+
+    ``mesa_cache`` maps "setting/seed/steps" to Mesa's statistics: entries found are reused
+    (Mesa is deterministic given its seed), missing ones are computed and added.
+    """
+    cache = {} if mesa_cache is None else mesa_cache
+    jobs = [(s, seed, steps, update, cache.get(f"{s}/{seed}/{steps}")) for s in settings for seed in seeds]
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(run_seed, *zip(*jobs, strict=True)))
     else:
         results = [run_seed(*job) for job in jobs]
+    for job, r in zip(jobs, results, strict=True):
+        cache[f"{job[0]}/{job[1]}/{steps}"] = r["mesa"]
     out = {"steps": steps, "seeds": list(seeds), "update": update, "settings": {}}
     for s in settings:
         per_seed = [r for job, r in zip(jobs, results, strict=True) if job[0] == s]
@@ -117,12 +128,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=20, help="seeds 1..N")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
-    parser.add_argument("--update", default="sequential", choices=["sequential", "synchronous"])
+    parser.add_argument("--update", default="sequential", choices=list(UPDATE_SCHEMES))
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--json", default=None, help="write the full result here")
+    parser.add_argument("--mesa-cache", default=None,
+                        help="JSON file of Mesa's per-seed statistics, read if present and updated")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    out = run_validation(list(range(1, args.seeds + 1)), args.steps, args.settings, args.update, args.workers)
+    cache = {}
+    if args.mesa_cache and os.path.exists(args.mesa_cache):
+        with open(args.mesa_cache) as f:
+            cache = json.load(f)
+    out = run_validation(list(range(1, args.seeds + 1)), args.steps, args.settings, args.update,
+                         args.workers, cache)
+    if args.mesa_cache:
+        with open(args.mesa_cache, "w") as f:
+            json.dump(cache, f, indent=1)
     out["seconds"] = time.perf_counter() - start
     print(format_table(out))
     print(f"({len(out['seeds'])} seeds x {out['steps']} steps, update={out['update']}, {out['seconds']:.0f} s)")

@@ -1,0 +1,132 @@
+"""Reproduce every figure and table of docs/findings.md from scratch (``make experiments``).
+
+Runs each experiment script in turn (each launches its own Hydra multirun), then
+
+* copies the figures into ``docs/figures/`` (``<experiment>.png`` for the main figure,
+  ``<experiment>_<name>.png`` for the others), and
+* rewrites the generated blocks of ``docs/findings.md``: every block between
+  ``<!-- begin: <experiment>/<file>.md -->`` and ``<!-- end: <experiment>/<file>.md -->`` gets
+  that output file's current content, and ``<!-- begin: runs -->`` gets the table of what was
+  run (sizes, commands, seconds, git revision) from the manifests.
+
+    python experiments/run_all.py                          # everything, full size (hours on 2 cores)
+    python experiments/run_all.py --only gloves_off,history
+    python experiments/run_all.py --reuse                  # re-analyse existing sweeps only
+    python experiments/run_all.py --small --no-docs        # quick check, docs untouched
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DOCS = ROOT / "docs"
+FIGURES = DOCS / "figures"
+FINDINGS = DOCS / "findings.md"
+OUT = ROOT / "outputs" / "experiments"
+
+EXPERIMENTS = ["gloves_off", "intel_uplift", "french_withdrawal", "mobilisation_alliance",
+               "accuracy_effectiveness", "history", "sensitivity"]
+BLOCK = re.compile(r"(<!-- begin: (?P<name>[^ ]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)",
+                   re.DOTALL)
+
+
+def run_experiment(name: str, extra: list[str]) -> float:
+    cmd = [sys.executable, str(HERE / f"{name}.py"), *extra]
+    print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    return time.perf_counter() - t0
+
+
+def copy_figures(name: str, out: Path, figures: Path = FIGURES) -> list[Path]:
+    figures.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for png in sorted(out.glob("*.png")):
+        dest = figures / (f"{name}.png" if png.stem == "figure" else f"{name}_{png.stem}.png")
+        shutil.copyfile(png, dest)
+        copied.append(dest)
+    return copied
+
+
+def runs_table(out_root: Path, names: list[str]) -> str:
+    lines = ["| experiment | command | size | seeds per arm | window | runs | seconds | git revision |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in names:
+        path = out_root / name / "manifest.json"
+        if not path.is_file():
+            continue
+        m = json.loads(path.read_text())
+        runs = sum(s["n_runs"] for s in m["sweeps"])
+        rev = m["git_revision"][:10] + (" (uncommitted changes)" if m.get("git_dirty") else "")
+        lines.append(f"| {name} | `{m['command']}` | {m['size']} | {m['replicates_per_arm']} | "
+                     f"{m['start_date']} to {m['end_date']} | {runs} | {m['seconds']:.0f} | "
+                     f"{rev} |")
+    return "\n".join(lines) + "\n"
+
+
+def fill_blocks(text: str, out_root: Path, names: list[str]) -> tuple[str, list[str]]:
+    """Replace each generated block by its source's current content; return the new text and
+    the blocks whose source is missing (left unchanged)."""
+    missing: list[str] = []
+
+    def repl(m: re.Match) -> str:
+        name = m.group("name")
+        if name == "runs":
+            body = runs_table(out_root, names)
+        else:
+            src = out_root / name
+            if not src.is_file():
+                missing.append(name)
+                return m.group(0)
+            body = src.read_text()
+        return f"{m.group(1)}{body.rstrip()}\n{m.group(4)}"
+
+    return BLOCK.sub(repl, text), missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", default="", help="comma-separated experiments (default: all)")
+    p.add_argument("--small", action="store_true", help="pass --small to every experiment")
+    p.add_argument("--reuse", action="store_true", help="pass --reuse (skip finished sweeps)")
+    p.add_argument("--launcher", choices=("local", "slurm"), default="local")
+    p.add_argument("--no-docs", action="store_true",
+                   help="do not touch docs/figures or docs/findings.md")
+    args = p.parse_args(argv)
+    names = [n for n in (args.only.split(",") if args.only else EXPERIMENTS) if n]
+    unknown = set(names) - set(EXPERIMENTS)
+    if unknown:
+        p.error(f"unknown experiments {sorted(unknown)}; known: {EXPERIMENTS}")
+    extra = ["--launcher", args.launcher]
+    extra += ["--small"] if args.small else []
+    extra += ["--reuse"] if args.reuse else []
+    if args.small and not args.no_docs:
+        p.error("--small results must not replace the docs: add --no-docs")
+    seconds = {}
+    for name in names:
+        seconds[name] = run_experiment(name, extra)
+    if not args.no_docs:
+        for name in names:
+            copy_figures(name, OUT / name)
+        if FINDINGS.is_file():
+            text, missing = fill_blocks(FINDINGS.read_text(), OUT, EXPERIMENTS)
+            FINDINGS.write_text(text)
+            if missing:
+                print(f"warning: findings.md blocks without output: {missing}", file=sys.stderr)
+    for name, s in seconds.items():
+        print(f"{name}: {s:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Benchmark gate: our kernels' speed relative to this machine, and their exact work.
+
+Fails when a workload is 1.30x slower than the committed ``benchmarks/baseline.json`` (relative
+to a fixed reference workload timed in the same process), warns at 1.15x, and fails when the
+deterministic work counters of a seeded run change. Refresh the baseline only on purpose:
+``python benchmarks/gate.py --refresh`` (``make bench-baseline``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import time
+import warnings
+
+_GATE = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gate.py"
+
+
+def _load_gate():
+    spec = importlib.util.spec_from_file_location("benchmarks_gate", _GATE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_gate():
+    gate = _load_gate()
+    start = time.perf_counter()
+    report = gate.check()
+    for message in report.warnings:
+        warnings.warn(message, stacklevel=1)
+    assert not report.failures, report.table() + "\n" + "\n".join(report.failures)
+    assert {r["workload"] for r in report.rows} == set(gate.WORKLOADS)
+    assert time.perf_counter() - start < 60

@@ -1,0 +1,164 @@
+"""The experiments (experiments/*.py) at their reduced size (``--small``), end to end.
+
+What a user relies on: each experiment launches its runs through Hydra's multirun, with the
+same seeds in every arm, and leaves a figure (a real PNG), a table of effects whose numbers are
+finite and whose 95 % CIs contain their point estimates, and a manifest that says what was run
+(commands, seeds, git revision); running the same experiment twice gives identical tables
+(seeded, common random numbers); run_all.py keeps docs/findings.md in step with the outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENTS = ROOT / "experiments"
+sys.path.insert(0, str(EXPERIMENTS))
+
+import run_all  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+EFFECT_COLUMNS = ["outcome", "description", "unit", "arm", "reference", "n_pairs",
+                  "reference_mean", "arm_mean", "effect", "ci95_low", "ci95_high",
+                  "relative_effect", "share_arm_higher", "p_value"]
+# experiment -> (its effects table, extra columns in front of the common ones, its figures)
+TABLES = {
+    "gloves_off": ("effects.csv", [], ["figure.png", "effects.png"]),
+    "intel_uplift": ("effects.csv", [], ["figure.png", "effects.png", "leaders_vs_strength.png"]),
+    "french_withdrawal": ("effects.csv", [], ["figure.png", "difference.png", "effects.png"]),
+    "mobilisation_alliance": ("effects.csv", [], ["figure.png", "effects.png"]),
+    "accuracy_effectiveness": ("effects.csv", ["contrast", "held_at"], ["figure.png"]),
+    "sensitivity": ("effects.csv", ["case", "param", "value", "default", "scope"],
+                    ["figure.png"]),
+}
+_runs: dict[str, Path] = {}
+
+
+def run_small(name: str, out: Path) -> Path:
+    cmd = [sys.executable, str(EXPERIMENTS / f"{name}.py"), "--small", "--out", str(out)]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The output folder of an experiment's --small run (each experiment runs once)."""
+    def get(name: str) -> Path:
+        if name not in _runs:
+            _runs[name] = run_small(name, tmp_path_factory.mktemp(name))
+        return _runs[name]
+    return get
+
+
+def assert_manifest(out: Path, name: str) -> dict:
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["experiment"] == name and m["size"] == "small"
+    assert m["seeds"] == [1, 2, 3] and m["replicates_per_arm"] == 3
+    assert len(m["git_revision"]) == 40
+    assert m["sweeps"] and all(s["command"].startswith("python -m sim -m ") for s in m["sweeps"])
+    # common random numbers: every sweep runs the same seeds
+    assert all("seed=1,2,3 " in s["command"] for s in m["sweeps"])
+    assert all((out / f).is_file() for f in m["outputs"])
+    return m
+
+
+def assert_pngs(out: Path, names: list[str]) -> None:
+    for n in names:
+        data = (out / n).read_bytes()
+        assert data[:8] == PNG and len(data) > 5_000, f"{n} is not a PNG figure"
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_experiment_outputs_are_well_formed(small, name: str) -> None:
+    out = small(name)
+    table, front, figures = TABLES[name]
+    assert_manifest(out, name)
+    assert_pngs(out, figures)
+    eff = pd.read_csv(out / table)
+    assert list(eff.columns[: len(front)]) == front
+    assert set(EFFECT_COLUMNS) <= set(eff.columns)
+    assert len(eff) > 0 and (eff["n_pairs"] == 3).all()
+    cols = ["reference_mean", "arm_mean", "effect", "ci95_low", "ci95_high", "p_value",
+            "share_arm_higher"]
+    assert np.isfinite(eff[cols].to_numpy(float)).all()
+    assert (eff["ci95_low"] <= eff["effect"]).all() and (eff["effect"] <= eff["ci95_high"]).all()
+    assert np.allclose(eff["effect"], eff["arm_mean"] - eff["reference_mean"])
+    md = (out / table.replace(".csv", ".md")).read_text()
+    assert md.count("\n|") >= len(eff) // 2 and "95 % CI" in md
+
+
+def test_french_withdrawal_arms_agree_before_the_exit(small) -> None:
+    """Common random numbers: the arms share everything until the partner leaves."""
+    eff = pd.read_csv(small("french_withdrawal") / "effects.csv")
+    placebo = eff[eff["outcome"].str.startswith("pre_")]
+    assert len(placebo) == 2 and (placebo["effect"] == 0).all()
+
+
+def test_accuracy_grid_has_every_cell(small) -> None:
+    out = small("accuracy_effectiveness")
+    med = pd.read_csv(out / "grid_medians.csv")
+    assert len(med) == 4 and set(med["discrimination"]) == {0.3, 0.8}
+    per_run = pd.read_csv(out / "per_run.csv")
+    assert per_run.groupby("cell")["seed"].apply(lambda s: sorted(s) == [1, 2, 3]).all()
+
+
+def test_history_comparison_is_well_formed(small) -> None:
+    out = small("history")
+    assert_manifest(out, "history")
+    assert_pngs(out, ["figure.png"])
+    cmp = pd.read_csv(out / "comparison.csv", dtype={"period": str})
+    assert {"indicator", "period", "reference", "model_mean", "ci95_low", "ci95_high",
+            "model_median", "source"} <= set(cmp.columns)
+    assert len(cmp) > 0 and cmp["source"].str.len().gt(0).all()
+    ok = cmp[cmp["n_seeds"] >= 2]
+    assert len(ok) > 0
+    vals = ok[["model_mean", "ci95_low", "ci95_high", "model_median"]].to_numpy(float)
+    assert np.isfinite(vals).all()
+    assert ((ok["ci95_low"] <= ok["model_mean"]) & (ok["model_mean"] <= ok["ci95_high"])).all()
+
+
+def test_same_small_experiment_twice_gives_identical_tables(small, tmp_path) -> None:
+    first = small("gloves_off")
+    second = run_small("gloves_off", tmp_path / "again")
+    for table in ("effects.csv", "per_run.csv", "effects.md"):
+        assert (first / table).read_bytes() == (second / table).read_bytes(), table
+
+
+def test_reference_figures_name_their_source() -> None:
+    ref = pd.read_csv(EXPERIMENTS / "reference.csv", dtype={"period": str})
+    assert {"indicator", "region", "period", "value", "unit", "source"} <= set(ref.columns)
+    assert ref["source"].notna().all() and ref["source"].str.len().gt(5).all()
+    assert np.isfinite(ref["value"]).all()
+    deaths = ref[ref.indicator == "militant_linked_deaths"].set_index("period")["value"]
+    assert deaths["2023"] == 11643 and deaths["2016-2019"] == 927  # sahel_facts.md s.4
+
+
+def test_run_all_fills_generated_blocks_and_copies_figures(tmp_path) -> None:
+    out = tmp_path / "outputs"
+    (out / "gloves_off").mkdir(parents=True)
+    (out / "gloves_off" / "effects.md").write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    (out / "gloves_off" / "figure.png").write_bytes(PNG + b"0" * 10)
+    (out / "gloves_off" / "effects.png").write_bytes(PNG + b"1" * 10)
+    (out / "gloves_off" / "manifest.json").write_text(json.dumps({
+        "command": "python experiments/gloves_off.py", "size": "full", "replicates_per_arm": 20,
+        "start_date": "2020-01-01", "end_date": "2025-01-01", "seconds": 12.0,
+        "git_revision": "a" * 40, "git_dirty": False, "sweeps": [{"n_runs": 40}]}))
+    doc = ("# Findings\n<!-- begin: gloves_off/effects.md -->\nstale\n"
+           "<!-- end: gloves_off/effects.md -->\ntext\n<!-- begin: runs -->\n<!-- end: runs -->\n"
+           "<!-- begin: history/comparison.md -->\nkept\n<!-- end: history/comparison.md -->\n")
+    text, missing = run_all.fill_blocks(doc, out, ["gloves_off", "history"])
+    assert "stale" not in text and "| 1 | 2 |" in text and "text\n" in text
+    assert "| gloves_off | `python experiments/gloves_off.py` | full | 20 |" in text
+    assert missing == ["history/comparison.md"] and "kept" in text
+    assert run_all.fill_blocks(text, out, ["gloves_off"])[0] == run_all.fill_blocks(
+        text, out, ["gloves_off"])[0]  # idempotent
+    copied = run_all.copy_figures("gloves_off", out / "gloves_off", tmp_path / "figures")
+    assert sorted(p.name for p in copied) == ["gloves_off.png", "gloves_off_effects.png"]
