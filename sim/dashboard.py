@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
+from sim.kernels.fields import box_sum  # noqa: E402
+
 PANELS = [("insurgent_fighters", "faction"), ("civilian_deaths", None), ("displaced", "country"),
           ("pop_share_insurgent_control", "country"), ("mean_legitimacy", "community"), ("recruits", "faction")]
 
@@ -61,9 +63,11 @@ def draw_dashboard(results, path: str | Path) -> Path:
     fig.colorbar(im, ax=ax, shrink=0.7, label="log10(1 + violent events)")
     _map_base(ax, world, "Violence (all events over the run)")
     ax = fig.add_subplot(gs[1, 2:4])
-    im = ax.imshow(np.log10(1 + maps["displaced_home"]).T, origin="lower", cmap="viridis", interpolation="nearest")
-    fig.colorbar(im, ax=ax, shrink=0.7, label="log10(1 + displaced people by home cell)")
-    _map_base(ax, world, "Displacement at the end (by home)")
+    displaced = np.zeros(maps["displaced_home"].shape)
+    box_sum(maps["displaced_home"].astype(np.float64), 2, displaced)  # 5x5 cells, so it is visible
+    im = ax.imshow(np.log10(1 + displaced).T, origin="lower", cmap="viridis", interpolation="nearest")
+    fig.colorbar(im, ax=ax, shrink=0.7, label="log10(1 + displaced people, home within 2 cells)")
+    _map_base(ax, world, "Displacement at the end (by home area)")
     ts = results.timeseries
     for j, (metric, by) in enumerate(PANELS[:4]):
         ax = fig.add_subplot(gs[2, j])
