@@ -1,11 +1,12 @@
 """pytest-benchmark benchmarks of the Epstein kernels (``make bench``).
 
 * scaling: one step at ~1e4, ~1e5 and ~7.7e5 agents (114x114, 360x360, 1000x1000 grids),
-  both update schemes; 3600x3600 (~1e7 agents) only with ``EPSTEIN_BENCH_1E7=1``;
+  all three update schemes; 3600x3600 (~1e7 agents) only with ``EPSTEIN_BENCH_1E7=1``;
 * memory: bytes per agent (columns, and everything including grids);
 * start-up: cold (fresh NUMBA_CACHE_DIR: everything compiles) vs warm (cached), in a
   subprocess that imports sim.epstein and runs 10 steps of each scheme;
-* threads: the synchronous scheme at 1000x1000 with NUMBA_NUM_THREADS=1 and 2.
+* threads: the parallel schemes (tiled, synchronous) at 1000x1000 with NUMBA_NUM_THREADS=1
+  and 2.
 
 Each benchmark puts agent-updates per second and the other figures in ``extra_info``
 (``--benchmark-json`` keeps them). Targets (docs/epstein.md; reported, not asserted):
@@ -32,7 +33,7 @@ ROUNDS = {"1e4": 30, "1e5": 10, "1e6": 5, "1e7": 3}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("update", ["sequential", "synchronous"])
+@pytest.mark.parametrize("update", ["sequential", "tiled", "synchronous"])
 @pytest.mark.parametrize("label", list(SIDES))
 def test_step_scaling(benchmark, label, update):
     side = SIDES[label]
@@ -66,11 +67,13 @@ from sim.epstein import EpsteinConfig, run_epstein
 imported = time.perf_counter()
 run_epstein(EpsteinConfig(steps=10), 1)
 sequential = time.perf_counter()
+run_epstein(EpsteinConfig(steps=10, update="tiled"), 1)
+tiled = time.perf_counter()
 run_epstein(EpsteinConfig(steps=10, update="synchronous"), 1)
 done = time.perf_counter()
 import json
 print(json.dumps({"import": imported - start, "sequential": sequential - imported,
-                  "synchronous": done - sequential, "total": done - start}))
+                  "tiled": tiled - sequential, "synchronous": done - tiled, "total": done - start}))
 """
 
 
@@ -100,10 +103,10 @@ def test_start_time(benchmark, cache):
 
 
 _THREADS_SCRIPT = """
-import json, time, numba
+import json, sys, time, numba
 from sim.epstein import EpsteinConfig, init_state, run_epstein
-cfg = EpsteinConfig(width=1000, height=1000, steps=1, update="synchronous")
-run_epstein(EpsteinConfig(steps=2, update="synchronous"), 1)
+cfg = EpsteinConfig(width=1000, height=1000, steps=1, update=sys.argv[1])
+run_epstein(EpsteinConfig(steps=2, update=sys.argv[1]), 1)
 state = init_state(cfg, 1)
 times = []
 for _ in range(6):
@@ -112,20 +115,21 @@ print(json.dumps({"threads": numba.get_num_threads(), "agents": state.n_agents, 
 """
 
 
-def _threads(n: int) -> dict:
+def _threads(n: int, update: str) -> dict:
     env = dict(os.environ, NUMBA_NUM_THREADS=str(n))
-    proc = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], env=env, cwd=REPO,
+    proc = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, update], env=env, cwd=REPO,
                           capture_output=True, text=True, check=True, timeout=600)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_threads_speedup(benchmark):
-    """Synchronous scheme at 1000x1000: one step on 1 thread vs 2 threads (subprocesses)."""
+@pytest.mark.parametrize("update", ["tiled", "synchronous"])
+def test_threads_speedup(benchmark, update):
+    """A parallel scheme at 1000x1000: one step on 1 thread vs 2 threads (subprocesses)."""
     result = {}
 
     def both():
-        result["one"] = _threads(1)
-        result["two"] = _threads(2)
+        result["one"] = _threads(1, update)
+        result["two"] = _threads(2, update)
 
     benchmark.pedantic(both, rounds=1)
     one, two = result["one"], result["two"]

@@ -18,10 +18,9 @@ Partners keep their own settings (the Barkhane-like partner stays highly discrim
 
 from __future__ import annotations
 
+import common
 import numpy as np
 import pandas as pd
-
-import common
 from common import Outcome, plt
 
 NAME = "accuracy_effectiveness"
@@ -116,11 +115,11 @@ def main(argv: list[str] | None = None) -> None:
     per_run["d"], per_run["q"] = per_run[DISC].astype(float), per_run[QUAL].astype(float)
     per_run["cell"] = [label(d, q) for d, q in zip(per_run["d"], per_run["q"], strict=True)]
     per_run = per_run.drop(columns=[DISC, QUAL])
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.6g")
+    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
     medians = heatmaps(per_run, discs, quals, exp.path("figure.png"))
     exp.write_table(medians, "grid_medians", title="Medians per grid cell")
     eff = contrasts(per_run, discs, quals)
-    eff.to_csv(exp.path("effects.csv"), index=False, float_format="%.6g")
+    eff.to_csv(exp.path("effects.csv"), index=False, float_format="%.10g")
     view = eff.assign(description=eff["contrast"] + " at " + eff["held_at"] + ": "
                       + eff["description"])
     note = (f"Accuracy: discrimination {max(discs):g} minus {min(discs):g} at fixed quality; "

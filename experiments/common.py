@@ -174,6 +174,8 @@ class Experiment:
         self.out.mkdir(parents=True, exist_ok=True)
         self.t0 = time.perf_counter()
         self.started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        # the code the runs use: recorded before they start
+        self.revision, self.dirty = git_revision(), git_dirty()
 
     # ---- runs
     def base_overrides(self) -> list[str]:
@@ -228,7 +230,7 @@ class Experiment:
         return p
 
     def write_table(self, df: pd.DataFrame, stem: str, title: str = "", note: str = "") -> None:
-        df.to_csv(self.path(f"{stem}.csv"), index=False, float_format="%.6g")
+        df.to_csv(self.path(f"{stem}.csv"), index=False, float_format="%.10g")
         self.path(f"{stem}.md").write_text(markdown_table(df, title=title, note=note))
 
     def finish(self, **extra) -> Path:
@@ -244,7 +246,7 @@ class Experiment:
             "base_overrides": self.base_overrides(),
             "launcher": self.args.launcher,
             "confidence_intervals": "paired t: mean(arm - reference) +/- t(0.975, n-1) sd/sqrt(n)",
-            "git_revision": git_revision(), "git_dirty": git_dirty(),
+            "git_revision": self.revision, "git_dirty": self.dirty,
             "python": platform.python_version(),
             "sweeps": [{"label": s.label, "command": shlex.join(_display(s.command)),
                         "sweep_dir": _rel(s.sweep_dir), "n_runs": s.n_runs,
@@ -313,7 +315,8 @@ def git_revision() -> str:
 
 
 def git_dirty() -> bool:
-    r = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+    """Whether the model's code or configs (sim/, configs/) differ from the revision."""
+    r = subprocess.run(["git", "status", "--porcelain", "--", "sim", "configs"], cwd=ROOT,
                        capture_output=True, text=True)
     return bool(r.stdout.strip())
 
@@ -504,7 +507,7 @@ def effects_markdown(effects: pd.DataFrame, title: str = "", note: str = "") -> 
 
 def write_effects(exp: Experiment, effects: pd.DataFrame, stem: str = "effects",
                   title: str = "", note: str = "") -> None:
-    effects.to_csv(exp.path(f"{stem}.csv"), index=False, float_format="%.6g")
+    effects.to_csv(exp.path(f"{stem}.csv"), index=False, float_format="%.10g")
     n = int(effects["n_pairs"].min()) if len(effects) else 0
     note = (note + " " if note else "") + (
         f"Paired by seed ({n} seeds per arm, common random numbers); effect = mean of "

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = sorted({m for o in outs for m in o.metrics})
     per_run = common.outcomes_per_run(exp.load(sweep, metrics), outs, ["scenario", "seed"],
                                       exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.6g")
+    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
     effects = common.paired_effects(per_run, "scenario", "baseline", outs, arms=ARMS)
     common.write_effects(exp, effects, title="French withdrawal minus baseline",
                          note=f"The partner leaves on {EXIT}; 'after the exit' sums run from "

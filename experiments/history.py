@@ -35,10 +35,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import common
 import numpy as np
 import pandas as pd
-
-import common
 from common import plt
 
 NAME = "history"
@@ -364,9 +363,9 @@ def main(argv: list[str] | None = None) -> None:
     exp = common.Experiment(NAME, args, small_start="2022-01-01")
     sweep = exp.sweep("main", {"scenario": [SCENARIO]})
     model, labels = indicators(exp, sweep)
-    model.to_csv(exp.path("model_indicators.csv"), index=False, float_format="%.6g")
+    model.to_csv(exp.path("model_indicators.csv"), index=False, float_format="%.10g")
     cmp = compare(model)
-    cmp.to_csv(exp.path("comparison.csv"), index=False, float_format="%.6g")
+    cmp.to_csv(exp.path("comparison.csv"), index=False, float_format="%.10g")
     exp.path("comparison.md").write_text(comparison_markdown(cmp, exp))
     yearly = (model[model["period"].str.fullmatch(r"\d{4}")]
               .groupby(["indicator", "period"])["value"]

@@ -11,12 +11,11 @@ insurgent strength, arm by arm and seed by seed.
 
 from __future__ import annotations
 
+import common
 import numpy as np
 import pandas as pd
-from scipy import stats
-
-import common
 from common import Outcome, Panel, plt
+from scipy import stats
 
 NAME = "intel_uplift"
 ARMS = ["baseline", "intel_sharing_uplift", "gloves_off_plus_intel"]
@@ -102,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = sorted({m for o in OUTCOMES for m in o.metrics})
     per_run = common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
                                       exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.6g")
+    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
     effects = common.paired_effects(per_run, "scenario", "baseline", OUTCOMES, arms=ARMS)
     common.write_effects(exp, effects, title="Intelligence uplift: arm minus baseline")
     exp.write_table(decapitation_table(per_run), "decapitation",

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = sorted({m for o in OUTCOMES for m in o.metrics})
     per_run = common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
                                       exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.6g")
+    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
     effects = common.paired_effects(per_run, "scenario", "baseline", OUTCOMES, arms=ARMS)
     common.write_effects(exp, effects, title="Popular mobilisation and regional alliance "
                                              "minus baseline")

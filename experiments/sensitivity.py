@@ -16,7 +16,7 @@ Two kinds of case:
 
 With ``--intel`` the intelligence-sharing arm runs too and its effect is tabulated the same way.
 
-    python experiments/sensitivity.py                       # 3 years, 10 seeds per arm
+    python experiments/sensitivity.py                       # 5 years, 10 seeds per arm
     python experiments/sensitivity.py --small
 """
 
@@ -25,10 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import common
 import numpy as np
 import pandas as pd
-
-import common
 from common import Outcome, plt
 
 NAME = "sensitivity"
@@ -135,7 +134,7 @@ def forest(table: pd.DataFrame, arm: str, path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = common.parser(NAME, __doc__, years=3, seeds=10)
+    p = common.parser(NAME, __doc__, years=5, seeds=10)
     p.add_argument("--intel", action="store_true", help="also the intelligence-sharing effect")
     args = p.parse_args(argv)
     exp = common.Experiment(NAME, args)
@@ -164,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
                             table["default_effect"], strict=True)]
     front = ["case", "param", "value", "default", "scope"]
     table = table[front + [c for c in table.columns if c not in front]]
-    table.to_csv(exp.path("effects.csv"), index=False, float_format="%.6g")
+    table.to_csv(exp.path("effects.csv"), index=False, float_format="%.10g")
 
     view = pd.DataFrame({
         "case": table["case"], "arm": table["arm"], "outcome": table["description"],

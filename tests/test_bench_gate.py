@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import sys
 import time
 import warnings
 
@@ -17,8 +18,11 @@ _GATE = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gate.py"
 
 
 def _load_gate():
+    if "benchmarks_gate" in sys.modules:
+        return sys.modules["benchmarks_gate"]
     spec = importlib.util.spec_from_file_location("benchmarks_gate", _GATE)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks_gate"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -32,3 +36,23 @@ def test_benchmark_gate():
     assert not report.failures, report.table() + "\n" + "\n".join(report.failures)
     assert {r["workload"] for r in report.rows} == set(gate.WORKLOADS)
     assert time.perf_counter() - start < 60
+
+
+def test_gate_warns_at_115_fails_at_130_and_on_changed_work():
+    gate = _load_gate()
+    baseline = gate.load_baseline()
+    name = next(iter(baseline["ratios"]))
+    base_ratio = baseline["ratios"][name]["ratio"]
+    counters = baseline["work"]
+
+    def judged(slowdown, work=counters):
+        ratios = {name: {"ratio": base_ratio * slowdown, "seconds": 1.0}}
+        return gate.compare(baseline, ratios, work)
+
+    assert not judged(1.10).failures and not judged(1.10).warnings
+    assert judged(1.20).warnings and not judged(1.20).failures
+    assert judged(1.35).failures
+    changed = {k: dict(v) for k, v in counters.items()}
+    first = next(iter(changed))
+    changed[first]["arrests"] += 1
+    assert judged(1.0, changed).failures

@@ -278,7 +278,7 @@ import hashlib, json, sys
 from sim.epstein import EpsteinConfig, NETLOGO_SETTINGS, run_epstein
 out = {}
 for update in ("sequential", "tiled", "synchronous"):
-    r = run_epstein(EpsteinConfig(width=60, height=60, steps=25, update=update, **NETLOGO_SETTINGS), seed=11)
+    r = run_epstein(EpsteinConfig(width=300, height=300, steps=8, update=update, **NETLOGO_SETTINGS), seed=11)
     h = hashlib.sha256()
     for a in (r.active, r.jailed, r.state.cit_x, r.state.cit_y, r.state.cit_jail, r.state.cop_x, r.state.code):
         h.update(a.tobytes())

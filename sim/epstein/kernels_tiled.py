@@ -37,6 +37,7 @@ from sim.epstein.kernels import (
     cop_step,
     count_states,
 )
+from sim.epstein.kernels_sync import PARALLEL_MIN_AGENTS
 from sim.rng import counter_uniform
 
 __all__ = ["tile_counts", "step_tiled", "run_tiled", "PURPOSE_TILE_OFFSET", "PURPOSE_TILE_SHUFFLE",
@@ -47,13 +48,20 @@ PURPOSE_TILE_SHUFFLE = 6
 PURPOSE_COLOUR_ORDER = 7
 
 
+#: Colours per axis, m: tiles of one colour are m-1 tiles apart, so tiles need only be
+#: 2*vision/(m-1) wide; smaller tiles and more colours (m*m) make the order closer to a
+#: uniformly random one (docs/epstein.md measures m = 2, 3, 4).
+COLOURS_PER_AXIS = 2
+
+
 @njit(cache=True)
 def tile_counts(size, vision):
-    """Tiles along an axis of ``size`` cells: as many as fit at >= 2*vision cells, made even
-    (so the colours alternate around the torus), or 1."""
-    n = size // (2 * vision)
-    if n > 1 and n % 2 == 1:
-        n -= 1
+    """Tiles along an axis of ``size`` cells: as many as fit at >= 2*vision/(m-1) cells, a
+    multiple of m (so the colours repeat consistently around the torus), or 1."""
+    m = COLOURS_PER_AXIS
+    min_width = (2 * vision + m - 2) // (m - 1)  # ceil(2 * vision / (m - 1))
+    n = size // min_width
+    n -= n % m
     return max(1, n)
 
 
@@ -107,11 +115,12 @@ def _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, sta
                 cop_vision, legitimacy, threshold, p_arrest, max_jail_term, movement, key, step,
                 tile_work):
     """All tiles of one colour, in parallel; tile (tx, ty) adds its work to tile_work[tile]."""
-    per_row = (n_tx - colour_x + 1) // 2
-    per_col = (n_ty - colour_y + 1) // 2
+    m = COLOURS_PER_AXIS
+    per_row = (n_tx - colour_x + m - 1) // m
+    per_col = (n_ty - colour_y + m - 1) // m
     for item in prange(per_row * per_col):
-        tx = colour_x + 2 * (item % per_row)
-        ty = colour_y + 2 * (item // per_row)
+        tx = colour_x + m * (item % per_row)
+        ty = colour_y + m * (item // per_row)
         _run_tile(tx, ty, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code, occupant, cit_x,
                   cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x, cop_y, cit_dx, cit_dy,
                   cit_off, cop_dx, cop_dy, cop_off, width, height, pad, citizen_vision, cop_vision,
@@ -120,28 +129,55 @@ def _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, sta
 
 
 @njit(cache=True)
+def _run_colour_serial(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code,
+                       occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x,
+                       cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
+                       citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                       movement, key, step, tile_work):
+    """Serial twin of :func:`_run_colour` for small grids (same results, no thread launch)."""
+    m = COLOURS_PER_AXIS
+    for ty in range(colour_y, n_ty, m):
+        for tx in range(colour_x, n_tx, m):
+            _run_tile(tx, ty, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code, occupant, cit_x,
+                      cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x, cop_y, cit_dx,
+                      cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad, citizen_vision,
+                      cop_vision, legitimacy, threshold, p_arrest, max_jail_term, movement, key,
+                      step, tile_work[ty * n_tx + tx])
+
+
+@njit(cache=True)
 def step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
                citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
                movement, key, step, buffer, acted, colours, tile_work):
     """One tiled step (module docstring): random offset, colours in random order, tiles in
-    parallel within a colour. ``colours`` is int64 scratch of length 4."""
+    parallel within a colour. ``colours`` is int64 scratch of length m*m."""
     n_tx = tile_counts(width, pad)
     n_ty = tile_counts(height, pad)
     off_x = int(counter_uniform(key, step, 0, PURPOSE_TILE_OFFSET) * width)
     off_y = int(counter_uniform(key, step, 1, PURPOSE_TILE_OFFSET) * height)
-    for c in range(4):
+    m = COLOURS_PER_AXIS
+    n_colours = m * m
+    for c in range(n_colours):
         colours[c] = c
-    for i in range(3, 0, -1):
+    for i in range(n_colours - 1, 0, -1):
         j = int(counter_uniform(key, step, i, PURPOSE_COLOUR_ORDER) * (i + 1))
         tmp = colours[i]
         colours[i] = colours[j]
         colours[j] = tmp
     stamp = np.uint8(step & 255)  # every agent acts every step: its stamp is step or step-1
-    for c in range(4):
-        colour_x = colours[c] % 2
-        colour_y = colours[c] // 2
-        if colour_x < n_tx and colour_y < n_ty:
+    for c in range(n_colours):
+        colour_x = colours[c] % m
+        colour_y = colours[c] // m
+        if colour_x >= n_tx or colour_y >= n_ty:
+            continue
+        if cit_x.shape[0] + cop_x.shape[0] < PARALLEL_MIN_AGENTS:
+            _run_colour_serial(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp,
+                               code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
+                               risk_aversion, cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy,
+                               cop_off, width, height, pad, citizen_vision, cop_vision, legitimacy,
+                               threshold, p_arrest, max_jail_term, movement, key, step, tile_work)
+        else:
             _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code,
                         occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x,
                         cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
@@ -161,7 +197,7 @@ def run_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_
     tile_height = (height + n_ty - 1) // n_ty
     buffer = np.empty(n_tx * n_ty * tile_width * tile_height, dtype=np.int32)
     acted = np.zeros(cit_x.shape[0] + cop_x.shape[0], dtype=np.uint8)
-    colours = np.empty(4, dtype=np.int64)
+    colours = np.empty(COLOURS_PER_AXIS * COLOURS_PER_AXIS, dtype=np.int64)
     tile_work = np.zeros((n_tx * n_ty, N_WORK), dtype=np.int64)
     for t in range(legitimacy_by_step.shape[0]):
         step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,

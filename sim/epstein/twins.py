@@ -9,6 +9,8 @@ diamond offsets, so each rule reads as in Mesa's ``agents.py``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, diamond_offsets, set_code_py
@@ -25,7 +27,12 @@ from sim.epstein.kernels import (
     WORK_MOVES,
     WORK_UPDATES,
 )
-from sim.epstein.kernels_tiled import PURPOSE_COLOUR_ORDER, PURPOSE_TILE_OFFSET, PURPOSE_TILE_SHUFFLE
+from sim.epstein.kernels_tiled import (
+    COLOURS_PER_AXIS,
+    PURPOSE_COLOUR_ORDER,
+    PURPOSE_TILE_OFFSET,
+    PURPOSE_TILE_SHUFFLE,
+)
 from sim.epstein.rules import is_active_epstein_2002_py, round_half_even_ratio_py
 from sim.rng import counter_uniform_py
 
@@ -287,11 +294,10 @@ def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
 
 
 def tile_counts(size, vision):
-    """Twin of kernels_tiled.tile_counts."""
-    n = size // (2 * vision)
-    if n > 1 and n % 2 == 1:
-        n -= 1
-    return max(1, n)
+    """Twin of kernels_tiled.tile_counts: tiles >= 2*vision/(m-1) wide, a multiple of m, or 1."""
+    m = COLOURS_PER_AXIS
+    n = size // math.ceil(2 * vision / (m - 1))
+    return max(1, n - n % m)
 
 
 def step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
@@ -304,14 +310,15 @@ def step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk
     tile_area = buffer.shape[0] // (n_tx * n_ty)
     off_x = int(counter_uniform_py(key, step, 0, PURPOSE_TILE_OFFSET) * width)
     off_y = int(counter_uniform_py(key, step, 1, PURPOSE_TILE_OFFSET) * height)
-    colour_order = [0, 1, 2, 3]
-    for i in range(3, 0, -1):
+    m = COLOURS_PER_AXIS
+    colour_order = list(range(m * m))
+    for i in range(m * m - 1, 0, -1):
         j = int(counter_uniform_py(key, step, i, PURPOSE_COLOUR_ORDER) * (i + 1))
         colour_order[i], colour_order[j] = colour_order[j], colour_order[i]
     stamp = step & 255
     for colour in colour_order:
-        for ty in range(colour // 2, n_ty, 2):
-            for tx in range(colour % 2, n_tx, 2):
+        for ty in range(colour // m, n_ty, m):
+            for tx in range(colour % m, n_tx, m):
                 tile = ty * n_tx + tx
                 # the agents standing on the tile's cells that have not acted this step
                 agents = []

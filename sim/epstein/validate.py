@@ -14,15 +14,18 @@ and compares each summary statistic (:data:`~sim.epstein.mesa_reference.STATISTI
 ``p_paired``: two-sided Wilcoxon signed-rank test, paired vs mesa seed by seed.
 
     python -m sim.epstein.validate --seeds 20 --steps 300 --json outputs/epstein_validation.json
+    python -m sim.epstein.validate --seeds 20 --legitimacy 80   # Epstein's legitimacy result
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 from scipy import stats
@@ -98,7 +101,8 @@ def run_validation(seeds: list[int], steps: int, settings: list[str], update: st
     cache = {} if mesa_cache is None else mesa_cache
     jobs = [(s, seed, steps, update, cache.get(f"{s}/{seed}/{steps}")) for s in settings for seed in seeds]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: the parent holds numba's thread pool
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(run_seed, *zip(*jobs, strict=True)))
     else:
         results = [run_seed(*job) for job in jobs]
@@ -109,6 +113,24 @@ def run_validation(seeds: list[int], steps: int, settings: list[str], update: st
         per_seed = [r for job, r in zip(jobs, results, strict=True) if job[0] == s]
         out["settings"][s] = {"config": SETTINGS[s], "per_seed": per_seed, "comparison": compare(per_seed)}
     return out
+
+
+def legitimacy_experiment(seeds: list[int], size: int = 80, update: str = "sequential") -> dict:
+    """Epstein's legitimacy result: peak active citizens after a sudden drop of L from 0.9 to
+    0.65 at step 51 vs a linear decline from 0.9 to 0.5 over steps 51-350, per seed, on a
+    size x size torus with Mesa's default cops and jail terms."""
+    from sim.epstein.config import LegitimacyChange
+
+    base = EpsteinConfig(width=size, height=size, legitimacy=0.9, steps=150, update=update)
+    sudden = replace(base, legitimacy_schedule=[LegitimacyChange(step=51, legitimacy=0.65)])
+    gradual = replace(base, steps=360,
+                      legitimacy_schedule=[LegitimacyChange(step=51, legitimacy=0.5, ramp_steps=300)])
+    peaks_sudden = [int(run_epstein(sudden, s).active[51:].max()) for s in seeds]
+    peaks_gradual = [int(run_epstein(gradual, s).active[51:].max()) for s in seeds]
+    return {"size": size, "seeds": list(seeds), "update": update, "peak_sudden": peaks_sudden,
+            "peak_gradual": peaks_gradual,
+            "sudden_exceeds_gradual": int(sum(a > b for a, b in zip(peaks_sudden, peaks_gradual, strict=True))),
+            "median_sudden": float(np.median(peaks_sudden)), "median_gradual": float(np.median(peaks_gradual))}
 
 
 def format_table(out: dict) -> str:
@@ -131,10 +153,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--update", default="sequential", choices=list(UPDATE_SCHEMES))
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--json", default=None, help="write the full result here")
+    parser.add_argument("--legitimacy", type=int, default=0, metavar="SIZE",
+                        help="instead: run the legitimacy experiment on a SIZE x SIZE torus")
     parser.add_argument("--mesa-cache", default=None,
                         help="JSON file of Mesa's per-seed statistics, read if present and updated")
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    if args.legitimacy:
+        out = legitimacy_experiment(list(range(1, args.seeds + 1)), args.legitimacy, args.update)
+        print(json.dumps(out))
+        return
     cache = {}
     if args.mesa_cache and os.path.exists(args.mesa_cache):
         with open(args.mesa_cache) as f:
