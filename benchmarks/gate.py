@@ -1,11 +1,15 @@
 """CI benchmark gate for the Epstein kernels: speed relative to this machine, and exact work.
 
 Speed is machine-dependent, so the gate never compares seconds. In one process it interleaves
-each of our workloads with a fixed reference workload (a numba loop of the same kind: vision
-diamonds summed over an int8 grid in a random order, written here, independent of our code),
-keeps the minimum time of each over several rounds, and compares the ratio ours / reference
-with the committed ``benchmarks/baseline.json``: a ratio 1.15x the baseline's warns, 1.30x
-fails. numba runs single-threaded while timing, so the ratio does not depend on core count.
+each of our workloads with a fixed reference workload (a numba loop of the same kind: agents
+in a random order reading their columns and summing their vision diamond on an int8 grid,
+written here, independent of our code, so it meets the same caches and memory): each round
+times reference, ours, reference back to back and takes ours / the faster reference; the
+gate's ratio is the median over 20 rounds. It compares that with the committed
+``benchmarks/baseline.json``: a ratio 1.15x the baseline's warns, 1.30x fails. A
+workload that looks slow is measured again (up to 3 times, keeping its lowest ratio), because a
+busy machine can only make a ratio look worse; the baseline is the lowest of 3 measurements.
+numba runs single-threaded while timing, so the ratio does not depend on core count.
 
 It also checks deterministic work counters (agent updates, vision cells scanned, arrests, moves
 and the final counts of a fixed seeded run) for exact equality: a change there means the model
@@ -38,6 +42,7 @@ BASELINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline.js
 WARN_SLOWDOWN = 1.15
 FAIL_SLOWDOWN = 1.30
 ROUNDS = 20
+ATTEMPTS = 3  # measurements per check when a workload looks slow; the baseline takes the best of 3
 SEED = 7
 
 #: Timed workloads: a few steps of a 200x200 model (31k agents) from a fixed state.
@@ -56,32 +61,55 @@ COUNTER_RUNS = {
 }
 
 
-@njit(cache=True)
-def reference_workload(grid, order, width, radius):
-    """Machine-speed yardstick: diamond sums of an int8 grid at positions in a random order,
-    with a data-dependent write, the memory and instruction mix of a sequential step."""
+# Not cached: numba's cache records the defining module's name, which differs between
+# ``python benchmarks/gate.py`` (__main__) and the test's import; compiling takes < 1 s.
+@njit(cache=False)
+def reference_workload(grid, occupant, xs, ys, hardship, risk, state, jail, order, width, radius,
+                       n_steps):
+    """Machine-speed yardstick with the memory and instruction mix of a sequential step: in a
+    random order, agents read their columns, sum their vision diamond on an int8 grid, decide,
+    and write their state and a few grid cells; the working set (~0.8 MB for 31k agents) is
+    that of our 200x200 workloads, so it meets the same caches. Frozen: never change it
+    without --refresh."""
     total = 0
     padded_width = width + 2 * radius
-    for n in range(order.shape[0]):
-        center = order[n]
-        count = 0
-        for dy in range(-radius, radius + 1):
-            half_width = radius - abs(dy)
-            row = center + dy * padded_width
-            for i in range(row - half_width, row + half_width + 1):
-                count += grid[i] == 0
-        total += count
-        grid[center] = 1 - grid[center] if count > 20 else grid[center]
+    for _ in range(n_steps):
+        for n in range(order.shape[0]):
+            a = order[n]
+            if jail[a] > 0:
+                jail[a] -= 1
+                continue
+            center = (np.int64(ys[a]) + radius) * padded_width + np.int64(xs[a]) + radius
+            count = 0
+            for dy in range(-radius, radius + 1):
+                half_width = radius - abs(dy)
+                row = center + dy * padded_width
+                for i in range(row - half_width, row + half_width + 1):
+                    count += grid[i] == 0
+            total += count
+            active = hardship[a] * 0.5 - risk[a] * count * 0.01 > 0.1
+            state[a] = 3 if active else 2
+            grid[center] = state[a]
+            grid[center + padded_width] = grid[center + padded_width] ^ 1
+            occupant[center] = a
+            jail[a] = 2 if count > 60 else 0
     return total
 
 
-def _reference_inputs(width: int = 200, radius: int = 7, n: int = 60_000):
+def _reference_inputs(width: int = 200, radius: int = 7, n: int = 31_000):
+    """Fresh inputs (the workload writes into them)."""
     rng = np.random.default_rng(12345)
     padded_width = width + 2 * radius
     grid = (rng.random(padded_width * padded_width) < 0.5).astype(np.int8)
-    rows = rng.integers(radius, width + radius, n)
-    cols = rng.integers(radius, width + radius, n)
-    return grid, (rows * padded_width + cols).astype(np.int64), width, radius
+    occupant = np.full(padded_width * padded_width, -1, dtype=np.int32)
+    xs = rng.integers(0, width, n).astype(np.int16)
+    ys = rng.integers(0, width - 1, n).astype(np.int16)
+    hardship = rng.random(n, dtype=np.float32)
+    risk = rng.random(n, dtype=np.float32)
+    state = np.full(n, 2, dtype=np.int8)
+    jail = np.zeros(n, dtype=np.int16)
+    order = rng.permutation(n).astype(np.int32)
+    return grid, occupant, xs, ys, hardship, risk, state, jail, order, width, radius, 3
 
 
 def _time(fn) -> float:
@@ -91,29 +119,36 @@ def _time(fn) -> float:
 
 
 def measure_ratios(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
-    """min(ours) / min(reference) per workload, interleaved over ``rounds`` rounds."""
+    """Per workload, the median over ``rounds`` of ours / reference, each ratio taken from
+    back-to-back timings (reference, ours, reference; the faster reference), so that a busy
+    machine slows both sides of a ratio alike."""
     import numba
 
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        ref_inputs = _reference_inputs()
         states = {name: init_state(cfg, SEED) for name, cfg in WORKLOADS.items()}
         for name, cfg in WORKLOADS.items():  # compile / load, not timed
             run_epstein(replace(cfg, steps=1), SEED, state=states[name].copy())
-        reference_workload(ref_inputs[0].copy(), *ref_inputs[1:])
-        best = {name: float("inf") for name in WORKLOADS}
-        best_ref = float("inf")
+        reference_workload(*_reference_inputs())
+        ratios = {name: [] for name in WORKLOADS}
+        ours_best = {name: float("inf") for name in WORKLOADS}
+        ref_best = float("inf")
         for _ in range(rounds):
             for name, cfg in WORKLOADS.items():
-                state = states[name].copy()
-                best[name] = min(best[name], _time(lambda cfg=cfg, state=state: run_epstein(cfg, SEED, state=state)))
-                grid = ref_inputs[0].copy()
-                best_ref = min(best_ref, _time(lambda grid=grid: reference_workload(grid, *ref_inputs[1:])))
+                state, before, after = states[name].copy(), _reference_inputs(), _reference_inputs()
+                t_before = _time(lambda inputs=before: reference_workload(*inputs))
+                t_ours = _time(lambda cfg=cfg, state=state: run_epstein(cfg, SEED, state=state))
+                t_after = _time(lambda inputs=after: reference_workload(*inputs))
+                t_ref = min(t_before, t_after)
+                ratios[name].append(t_ours / t_ref)
+                ours_best[name] = min(ours_best[name], t_ours)
+                ref_best = min(ref_best, t_ref)
     finally:
         numba.set_num_threads(threads)
-    return {name: {"seconds": best[name], "reference_seconds": best_ref, "ratio": best[name] / best_ref}
-            for name in WORKLOADS}
+    return {name: {"ratio": float(np.median(r)), "ratio_iqr": float(np.subtract(*np.percentile(r, [75, 25]))),
+                   "seconds": ours_best[name], "reference_seconds": ref_best}
+            for name, r in ratios.items()}
 
 
 def work_counters() -> dict[str, dict[str, int]]:
@@ -170,10 +205,26 @@ def load_baseline() -> dict:
         return json.load(f)
 
 
-def check(baseline: dict | None = None, rounds: int = ROUNDS) -> GateReport:
-    """Measure this machine's ratios and the exact work counters; compare with the baseline."""
-    return compare(load_baseline() if baseline is None else baseline, measure_ratios(rounds),
-                   work_counters())
+def best_ratios(rounds: int = ROUNDS, attempts: int = 1, baseline: dict | None = None) -> dict:
+    """Per workload, the lowest ratio over up to ``attempts`` measurements; with a ``baseline``,
+    stop as soon as no workload reaches the warning threshold (a busy machine only ever makes
+    a ratio look worse, so the lowest is the best estimate)."""
+    best = measure_ratios(rounds)
+    for _ in range(attempts - 1):
+        if baseline is not None and all(
+                r["ratio"] < WARN_SLOWDOWN * baseline["ratios"].get(name, {"ratio": np.inf})["ratio"]
+                for name, r in best.items()):
+            break
+        again = measure_ratios(rounds)
+        best = {name: min(best[name], again[name], key=lambda r: r["ratio"]) for name in best}
+    return best
+
+
+def check(baseline: dict | None = None, rounds: int = ROUNDS, attempts: int = ATTEMPTS) -> GateReport:
+    """Measure this machine's ratios (re-measuring a workload that looks slow, up to
+    ``attempts`` times) and the exact work counters; compare with the baseline."""
+    baseline = load_baseline() if baseline is None else baseline
+    return compare(baseline, best_ratios(rounds, attempts, baseline), work_counters())
 
 
 def refresh() -> dict:
@@ -185,7 +236,7 @@ def refresh() -> dict:
         "machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                     "python": platform.python_version(), "numba": numba.__version__},
         "thresholds": {"warn": WARN_SLOWDOWN, "fail": FAIL_SLOWDOWN},
-        "ratios": measure_ratios(),
+        "ratios": best_ratios(attempts=ATTEMPTS),
         "work": work_counters(),
     }
     with open(BASELINE, "w") as f:

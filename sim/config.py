@@ -226,7 +226,10 @@ def to_config(cfg: DictConfig | Config) -> Config:
             obj = OmegaConf.to_object(merged)
         except ConfigError:
             raise
-        except Exception as exc:  # OmegaConf's ValidationError, KeyError, ...
+        except Exception as exc:  # OmegaConf's ValidationError, KeyError, ... (may wrap our own)
+            inner = exc.__cause__ or exc.__context__
+            if isinstance(inner, ConfigError):
+                raise inner from None
             raise explain(exc) from None
     validate(obj)
     return obj

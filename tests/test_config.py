@@ -36,6 +36,8 @@ def test_every_yaml_in_every_group_composes(group):
     (["scenario=no_such_scenario"], "scenario", "baseline"),
     (["map.kind=moon"], "map.kind", "'sahel', 'synthetic'"),
     (["state.forces.mali.doctrine=brutal"], "state.forces.mali.doctrine", "gloves_off"),
+    (["scenario=epstein_2002", "epstein.update=foo"], "epstein.update", "sequential"),
+    (["scenario=epstein_2002", "epstein.cop_density=0.5"], "epstein.cop_density", "<= 1"),
 ])
 def test_bad_values_name_the_key_the_value_and_what_is_allowed(overrides, key, fragment):
     with pytest.raises(ConfigError) as err:

@@ -322,7 +322,7 @@ def test_legitimacy_schedule_jumps_and_ramps():
 def test_config_errors_name_key_value_and_range(key, value, message):
     with pytest.raises(ValueError) as err:
         EpsteinConfig(**{key: value})
-    assert f"epstein.{key}={value!r}" in str(err.value) and message in str(err.value)
+    assert err.value.key == f"epstein.{key}" and err.value.value == value and message in str(err.value)
 
 
 def test_schedule_errors():

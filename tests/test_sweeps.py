@@ -53,7 +53,6 @@ def assert_complete_runs(sweep: Path, seeds: list[int]) -> None:
         assert pq.read_metadata(run / "timeseries.parquet").num_rows > 0
 
 
-@pytest.mark.slow  # ~20 s: two short runs in two joblib workers
 def test_local_sweep_runs_through_joblib_and_aggregates(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     sim_multirun(sweep, "seed=1,2")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.params import ConfigError
+
 __all__ = ["EpsteinConfig", "LegitimacyChange", "UPDATE_SCHEMES", "NETLOGO_SETTINGS"]
 
 #: ``sequential``: Mesa's random sequential activation (exact rules, serial; kernels.py).
@@ -31,7 +33,7 @@ _MAX_SIDE = 32767  # coordinates are stored as int16
 
 
 def _fail(key: str, value: object, allowed: str) -> None:
-    raise ValueError(f"epstein.{key}={value!r} is invalid: allowed {allowed}")
+    raise ConfigError(f"epstein.{key}", value, allowed)
 
 
 @dataclass(frozen=True)

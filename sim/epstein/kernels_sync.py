@@ -56,7 +56,7 @@ __all__ = ["band_starts", "claim_value", "count_in_vision", "step_synchronous", 
 
 _CHUNK = 4096  # items per parallel work item
 #: Below this many agents a step runs its phases serially: launching a parallel region costs
-#: more than the work (measured ~0.03-2 ms per region on a 2-core VM with numba's OpenMP layer).
+#: more than the work (measured 0.02-1.7 ms per region on a 2-core VM with numba's OpenMP layer).
 #: Results are identical either way.
 PARALLEL_MIN_AGENTS = 50_000
 
