@@ -74,9 +74,9 @@ def contrasts(per_run: pd.DataFrame, discs: list[float], quals: list[float]) -> 
 
 def heatmaps(per_run: pd.DataFrame, discs: list[float], quals: list[float], path) -> pd.DataFrame:
     titles = {o.key: o.description for o in OUTCOMES}
-    fig, axes = plt.subplots(1, len(HEATMAPS), figsize=(4.3 * len(HEATMAPS), 3.9))
+    fig, axes = plt.subplots(2, 2, figsize=(10.5, 8))
     medians = per_run.groupby(["q", "d"])[HEATMAPS].median()
-    for ax, key in zip(axes, HEATMAPS, strict=True):
+    for ax, key in zip(axes.flat, HEATMAPS, strict=True):
         m = medians[key].unstack("d").reindex(index=quals, columns=discs).to_numpy()
         im = ax.imshow(m, origin="lower", cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(discs)), [f"{d:g}" for d in discs])

@@ -131,8 +131,9 @@ class SweepRecord:
     command: list[str]
     sweep_dir: Path
     n_runs: int
-    seconds: float
+    seconds: float  # what the runs took (for a reused sweep: when they were made)
     reused: bool
+    wall: float = 0.0  # time spent in this invocation
 
 
 @dataclass
@@ -176,6 +177,18 @@ class Experiment:
         self.started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         # the code the runs use: recorded before they start
         self.revision, self.dirty = git_revision(), git_dirty()
+        self.analysis_revision = self.revision
+        # what an earlier invocation recorded (used when --reuse keeps its sweeps)
+        self._previous, self._previous_revision, self._previous_dirty = {}, None, False
+        old_manifest = self.out / "manifest.json"
+        if old_manifest.is_file():
+            try:
+                m = json.loads(old_manifest.read_text())
+                self._previous = {s["label"]: s for s in m.get("sweeps", [])}
+                self._previous_revision = m.get("git_revision")
+                self._previous_dirty = m.get("git_dirty", False)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
 
     # ---- runs
     def base_overrides(self) -> list[str]:
@@ -200,7 +213,14 @@ class Experiment:
         stamp = sweep_dir / "experiment_sweep.json"
         started = time.perf_counter()
         reused = bool(self.args.reuse and stamp.is_file() and _same_sweep(stamp, cmd, n_runs))
-        if not reused:
+        if reused:  # keep what the original runs took and which code made them
+            old = json.loads(stamp.read_text())
+            prev = self._previous.get(label, {})
+            seconds = old.get("seconds", prev.get("seconds", float("nan")))
+            self.revision = old.get("git_revision", self._previous_revision or self.revision)
+            self.dirty = old.get("git_dirty", self._previous_dirty if self._previous_revision
+                                 else self.dirty)
+        else:
             if sweep_dir.exists():
                 shutil.rmtree(sweep_dir)
             sweep_dir.mkdir(parents=True)
@@ -211,9 +231,12 @@ class Experiment:
                 raise RuntimeError(f"sweep {label}: expected {n_runs} runs, found {found} "
                                    f"(log: {self.out / 'logs' / f'{label}.log'})")
             aggregate(sweep_dir)
-            stamp.write_text(json.dumps({"command": _display(cmd), "n_runs": n_runs}, indent=1))
-        self.sweeps.append(SweepRecord(label, cmd, sweep_dir, n_runs,
-                                       round(time.perf_counter() - started, 1), reused))
+            seconds = round(time.perf_counter() - started, 1)
+            stamp.write_text(json.dumps({"command": _display(cmd), "n_runs": n_runs,
+                                         "seconds": seconds, "git_revision": self.revision,
+                                         "git_dirty": self.dirty}, indent=1))
+        self.sweeps.append(SweepRecord(label, cmd, sweep_dir, n_runs, seconds, reused,
+                                       time.perf_counter() - started))
         return sweep_dir
 
     # ---- loading
@@ -247,13 +270,17 @@ class Experiment:
             "launcher": self.args.launcher,
             "confidence_intervals": "paired t: mean(arm - reference) +/- t(0.975, n-1) sd/sqrt(n)",
             "git_revision": self.revision, "git_dirty": self.dirty,
+            "analysis_git_revision": self.analysis_revision,
             "python": platform.python_version(),
             "sweeps": [{"label": s.label, "command": shlex.join(_display(s.command)),
                         "sweep_dir": _rel(s.sweep_dir), "n_runs": s.n_runs,
                         "seconds": s.seconds, "reused": s.reused} for s in self.sweeps],
             "outputs": sorted(set(self.outputs)),
             "started_utc": self.started,
-            "seconds": round(time.perf_counter() - self.t0, 1),
+            # the runs (as long as they took when made) plus this invocation's analysis
+            "seconds": round(sum(s.seconds for s in self.sweeps if math.isfinite(s.seconds))
+                             + time.perf_counter() - self.t0 - sum(s.wall for s in self.sweeps),
+                             1),
             **self.notes, **extra,
         }
         path = self.out / "manifest.json"

@@ -187,7 +187,16 @@ def indicators(exp: common.Experiment, sweep: Path) -> tuple[pd.DataFrame, dict]
                    - max(pd.Timestamp(window[0]), pd.Timestamp(exp.start))).days
         add("wagner_share_of_activity_targeting_civilians", "mali", "/".join(window),
             vac_w / tot_w, max(covered, 0))
-    return pd.DataFrame(rows), labels
+        add("wagner_violent_events", "mali", "/".join(window),
+            tot_w.reindex(seeds, fill_value=0), max(covered, 0))
+        arrests = events[(events["event_date"] >= window[0]) & (events["event_date"] <= window[1])
+                         & events["actor1"].fillna("").str.startswith("wagner")
+                         & (events["event_type"] == "Strategic developments")]
+        add("wagner_detention_events", "mali", "/".join(window),
+            arrests.groupby("seed").size().reindex(seeds, fill_value=0), max(covered, 0))
+    out = pd.DataFrame(rows)
+    # years the window does not cover (the record of the end date itself) are not data
+    return out[out["days_covered"] > 0].reset_index(drop=True), labels
 
 
 def _all_countries(sweep: Path) -> pd.DataFrame:
@@ -211,12 +220,19 @@ def _factions(sweep: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- comparison
+# model indicators compared with a reference indicator of another name
+ALIASES = {"militant_linked_deaths_events_with_faction": "militant_linked_deaths"}
+
+
 def compare(model: pd.DataFrame) -> pd.DataFrame:
     """Reference rows beside the model's distribution over seeds (mean with a t CI, quantiles)."""
     ref = pd.read_csv(REFERENCE, dtype={"period": str})
     rows = []
-    for _, r in ref.iterrows():
-        m = model[(model.indicator == r.indicator) & (model.region == r.region)
+    pairs = [(r, r.indicator) for _, r in ref.iterrows()]
+    pairs += [(r, alias) for alias, target in ALIASES.items()
+              for _, r in ref[ref.indicator == target].iterrows()]
+    for r, indicator in pairs:
+        m = model[(model.indicator == indicator) & (model.region == r.region)
                   & (model.period == r.period)]
         if m.empty:
             continue
@@ -224,7 +240,7 @@ def compare(model: pd.DataFrame) -> pd.DataFrame:
         mean, lo, hi, _ = common.paired_ci(v)
         med = float(np.median(v))
         rows.append({
-            "indicator": r.indicator, "region": r.region, "period": r.period,
+            "indicator": indicator, "region": r.region, "period": r.period,
             "reference": r.value, "reference_low": r.low, "reference_high": r.high,
             "unit": r.unit, "n_seeds": len(v), "days_covered": int(m["days_covered"].iloc[0]),
             "model_mean": mean, "ci95_low": lo, "ci95_high": hi,
@@ -236,7 +252,7 @@ def compare(model: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def comparison_markdown(cmp: pd.DataFrame, exp: common.Experiment) -> str:
+def comparison_markdown(cmp: pd.DataFrame, exp: common.Experiment, model: pd.DataFrame) -> str:
     view = pd.DataFrame({
         "indicator": cmp["indicator"], "region": cmp["region"], "period": cmp["period"],
         "days simulated": cmp["days_covered"],
@@ -252,7 +268,25 @@ def comparison_markdown(cmp: pd.DataFrame, exp: common.Experiment) -> str:
     })
     note = (f"{SCENARIO}, {len(exp.seeds)} seeds, {exp.start} to {exp.end}. Model / reference: "
             "ratio of the model median to the reference value. Definitions: experiments/history.py.")
+    extra = model_only_note(model)
+    if extra:
+        note += " " + extra
     return common.markdown_table(view, title="Model beside the reference figures", note=note)
+
+
+def model_only_note(model: pd.DataFrame) -> str:
+    """Counts behind the Wagner share (how many events it rests on)."""
+    parts = []
+    for ind, what in (("wagner_violent_events", "violent events"),
+                      ("wagner_detention_events", "mass-detention events (ACLED: strategic "
+                                                  "developments, not counted as violent)")):
+        v = model[model.indicator == ind]["value"]
+        if len(v):
+            parts.append(f"{common.fmt(float(v.mean()))} {what}")
+    if not parts:
+        return ""
+    return ("The Wagner-like partner's share rests on a mean per run of " + " and ".join(parts)
+            + " in the window.")
 
 
 # --------------------------------------------------------------------------- figure
@@ -366,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     model.to_csv(exp.path("model_indicators.csv"), index=False, float_format="%.10g")
     cmp = compare(model)
     cmp.to_csv(exp.path("comparison.csv"), index=False, float_format="%.10g")
-    exp.path("comparison.md").write_text(comparison_markdown(cmp, exp))
+    exp.path("comparison.md").write_text(comparison_markdown(cmp, exp, model))
     yearly = (model[model["period"].str.fullmatch(r"\d{4}")]
               .groupby(["indicator", "period"])["value"]
               .agg(median="median", p10=lambda v: v.quantile(0.1), p90=lambda v: v.quantile(0.9))
