@@ -14,18 +14,10 @@ import numpy as np
 
 from sim.epstein.config import EpsteinConfig
 from sim.epstein.grid import COP, EMPTY, QUIET, code_grid_from_occupants
+from sim.population import Column
 from sim.rng import stream
 
 __all__ = ["Column", "CITIZEN_COLUMNS", "COP_COLUMNS", "EpsteinState", "init_state", "bytes_per_agent"]
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    dtype: type
-    default: float
-    unit: str
-    doc: str
 
 
 CITIZEN_COLUMNS = (
