@@ -43,6 +43,7 @@ OUTCOMES = [
             ("pop_share_insurgent_control",), "end", unit="share"),
 ]
 HEATMAPS = ["fighters_end", "civ_deaths_all", "recruits", "civ_deaths_state"]
+KEY = ["fighters_end", "recruits", "civ_deaths_all"]  # the compact table (effects_key.md)
 
 
 def floats(text: str) -> list[float]:
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
             f"t. Window {exp.start} to {exp.end}.")
     exp.path("effects.md").write_text(common.effects_markdown(
         view, title="Raising accuracy vs raising effectiveness", note=note))
+    key = view[view["outcome"].isin(KEY)].sort_values(["outcome", "contrast"], kind="stable")
+    exp.path("effects_key.md").write_text(common.effects_markdown(
+        key, title="Raising accuracy vs raising effectiveness (key outcomes)", note=note))
     exp.finish(discrimination=discs, quality=quals, scenario="baseline")
 
 

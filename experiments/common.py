@@ -385,6 +385,28 @@ def wide(ts: pd.DataFrame, metric: str, keys: Sequence[str] = ("run",)) -> pd.Da
     return sub.pivot_table(index="date", columns=list(keys), values="value", aggfunc="sum")
 
 
+def events_summary(sweep_dir: Path, arm_col: str, arms: Sequence[str]) -> pd.DataFrame:
+    """Per arm and event (sub-)type: mean per run of events, fatalities, civilian fatalities.
+
+    Says *how* an arm differs: which kinds of engagement happen more or less often.
+    """
+    ev = load_events(sweep_dir, columns=["run", arm_col, "event_type", "sub_event_type",
+                                         "fatalities", "civilian_fatalities"])
+    n_runs = ev.groupby(arm_col)["run"].nunique()
+    g = ev.groupby([arm_col, "event_type", "sub_event_type"]).agg(
+        events=("fatalities", "size"), fatalities=("fatalities", "sum"),
+        civilian_fatalities=("civilian_fatalities", "sum")).reset_index()
+    runs = g[arm_col].map(n_runs)
+    for c in ("events", "fatalities", "civilian_fatalities"):
+        g[c] = g[c] / runs
+    wide_ = g.pivot_table(index=["event_type", "sub_event_type"], columns=arm_col,
+                          values=["events", "fatalities"], fill_value=0.0)
+    wide_.columns = [f"{arm} {what} per run" for what, arm in wide_.columns]
+    order = [f"{a} {w} per run" for w in ("events", "fatalities") for a in arms
+             if f"{a} {w} per run" in wide_.columns]
+    return wide_[order].reset_index()
+
+
 # --------------------------------------------------------------------------- outcomes
 @dataclass(frozen=True)
 class Outcome:
@@ -666,7 +688,7 @@ def effects_figure(effects: pd.DataFrame, path: Path, title: str = "",
     outs = list(dict.fromkeys(df["description"]))
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(outs) * len(arms) + 1.2))
     y = 0
-    ticks, names = [], []
+    ticks, names, labelled = [], [], set()
     for o in outs:
         for i, arm in enumerate(arms):
             r = df[(df["description"] == o) & (df["arm"] == arm)]
@@ -675,7 +697,8 @@ def effects_figure(effects: pd.DataFrame, path: Path, title: str = "",
             r = r.iloc[0]
             c = COLORS[(i + 1) % len(COLORS)]
             ax.plot([r["ci95_low"], r["ci95_high"]], [y, y], color=c, lw=2)
-            ax.plot(r["effect"], y, "o", color=c, label=arm if o == outs[0] else None)
+            ax.plot(r["effect"], y, "o", color=c, label=None if arm in labelled else arm)
+            labelled.add(arm)
             ticks.append(y)
             names.append(o if len(arms) == 1 else f"{o} ({arm})")
             y -= 1

@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     per_run = common.outcomes_per_run(exp.load(sweep, metrics), outs, ["scenario", "seed"],
                                       exp.tail_days)
     per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
+    exp.write_table(common.events_summary(sweep, "scenario", ARMS), "events",
+                    title="Events by type: mean per run (from the ACLED-shaped event logs)")
     effects = common.paired_effects(per_run, "scenario", "baseline", outs, arms=ARMS)
     common.write_effects(exp, effects, title="French withdrawal minus baseline",
                          note=f"The partner leaves on {EXIT}; 'after the exit' sums run from "

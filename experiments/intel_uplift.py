@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     per_run = common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
                                       exp.tail_days)
     per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
+    exp.write_table(common.events_summary(sweep, "scenario", ARMS), "events",
+                    title="Events by type: mean per run (from the ACLED-shaped event logs)")
     effects = common.paired_effects(per_run, "scenario", "baseline", OUTCOMES, arms=ARMS)
     common.write_effects(exp, effects, title="Intelligence uplift: arm minus baseline")
     exp.write_table(decapitation_table(per_run), "decapitation",

@@ -66,11 +66,41 @@ def runs_table(out_root: Path, names: list[str]) -> str:
             continue
         m = json.loads(path.read_text())
         runs = sum(s["n_runs"] for s in m["sweeps"])
-        rev = m["git_revision"][:10] + (" (uncommitted changes)" if m.get("git_dirty") else "")
-        lines.append(f"| {name} | `{m['command']}` | {m['size']} | {m['replicates_per_arm']} | "
+        rev = m["git_revision"][:10] + (" (uncommitted changes in sim/ or configs/)"
+                                        if m.get("git_dirty") else "")
+        # the command that makes the runs (--reuse only re-reads them; local is the default)
+        command = re.sub(r" --(reuse|launcher local)\b", "", m["command"])
+        lines.append(f"| {name} | `{command}` | {m['size']} | {m['replicates_per_arm']} | "
                      f"{m['start_date']} to {m['end_date']} | {runs} | {m['seconds']:.0f} | "
                      f"{rev} |")
-    return "\n".join(lines) + "\n"
+    check = baseline_check(out_root)
+    return "\n".join(lines) + "\n" + (f"\n{check}\n" if check else "")
+
+
+def baseline_check(out_root: Path) -> str:
+    """Are the baseline arms of the scenario experiments identical seed by seed? (They are the
+    same configuration and seeds; a difference means the model changed between them.)"""
+    import pandas as pd
+
+    tables = {}
+    for name in ("gloves_off", "intel_uplift", "mobilisation_alliance", "sensitivity"):
+        path = out_root / name / ("per_run.csv" if name != "sensitivity" else "per_run_default.csv")
+        if path.is_file():
+            df = pd.read_csv(path)
+            tables[name] = df[df["scenario"] == "baseline"].set_index("seed")
+    if len(tables) < 2:
+        return ""
+    cols = ["fighters_end", "recruits", "civ_deaths_all"]
+    first = next(iter(tables.values()))
+    def agree(t):
+        common = t.index.intersection(first.index)
+        return len(common) > 0 and bool(
+            ((t.loc[common, cols] - first.loc[common, cols]).abs() < 1e-6).all().all())
+
+    same = all(agree(t) for t in tables.values())
+    verdict = "identical" if same else "NOT identical (the model changed between them)"
+    return (f"Baseline arm, seed by seed ({', '.join(cols)}), across "
+            f"{', '.join(tables)}: {verdict}.")
 
 
 def fill_blocks(text: str, out_root: Path, names: list[str]) -> tuple[str, list[str]]:

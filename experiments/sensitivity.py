@@ -83,6 +83,7 @@ OUTCOMES = [
             common.CIVILIAN_DEATHS, "total"),
     Outcome("pop_insurgent_control", "share of people in insurgent-held cells (end level)",
             ("pop_share_insurgent_control",), "end", unit="share"),
+    Outcome("displaced_end", "displaced people (end level)", ("displaced",), "end"),
 ]
 
 
@@ -103,6 +104,33 @@ def classify(effect: float, lo: float, hi: float, default_effect: float) -> str:
     if np.sign(effect) != np.sign(default_effect):
         return "FLIPS (CI excludes 0)" if significant else "flips (CI includes 0)"
     return "same sign" if significant else "same sign (CI includes 0)"
+
+
+MARK = {"FLIPS (CI excludes 0)": " **FLIP**", "flips (CI includes 0)": " (flip, n.s.)",
+        "same sign": "", "same sign (CI includes 0)": " (n.s.)", "no effect": "", "n/a": ""}
+
+
+def summary_markdown(table: pd.DataFrame, treatments: list[str], note: str) -> str:
+    """One row per case, one column per outcome: effect [95 % CI] and a flip mark."""
+    parts = []
+    for arm in treatments:
+        sub = table[table["arm"] == arm]
+        outs = list(dict.fromkeys(sub["outcome"]))
+        names = dict(zip(sub["outcome"], sub["description"], strict=False))
+        rows = []
+        for case, g in sub.groupby("case", sort=False):
+            g = g.set_index("outcome")
+            row = {"case": case}
+            for o in outs:
+                r = g.loc[o]
+                row[names[o]] = (f"{common.fmt(r['effect'])} [{common.fmt(r['ci95_low'])}, "
+                                 f"{common.fmt(r['ci95_high'])}]{MARK.get(r['verdict'], '')}")
+            rows.append(row)
+        parts.append(common.markdown_table(
+            pd.DataFrame(rows), title=f"{arm} minus baseline, one parameter at a time"))
+    legend = ("**FLIP**: opposite sign to the default effect with a 95 % CI excluding 0; "
+              "(flip, n.s.): opposite sign, CI includes 0; (n.s.): same sign, CI includes 0.")
+    return "\n".join(parts) + "\n" + legend + " " + note + "\n"
 
 
 def forest(table: pd.DataFrame, arm: str, path) -> None:
@@ -142,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     treatments = [GLOVES, INTEL] if args.intel else [GLOVES]
 
     default = per_run_of(exp, exp.sweep("default", {"scenario": [REFERENCE, *treatments]}))
+    default.to_csv(exp.path("per_run_default.csv"), index=False, float_format="%.10g")
     default_base = default[default["scenario"] == REFERENCE]
     tables = [common.paired_effects(default, "scenario", REFERENCE, OUTCOMES, arms=treatments)
               .assign(case="default", param="(defaults)", value="", default="", scope="")]
@@ -180,6 +209,13 @@ def main(argv: list[str] | None = None) -> None:
             "arm only, against the default baseline.")
     exp.path("effects.md").write_text(common.markdown_table(
         view, title="Sensitivity of the gloves-off effect", note=note))
+    exp.path("summary.md").write_text(summary_markdown(table, treatments, note))
+    levels = (table[table["arm"] == treatments[0]]
+              .pivot_table(index="case", columns="description", values="reference_mean",
+                           sort=False).reset_index())
+    exp.write_table(levels, "levels", title="Baseline-arm levels (means over seeds) per case",
+                    note="How each parameter moves the baseline itself (the reference of the "
+                         "effects above).")
     flips = table[table["verdict"].str.lower().str.contains("flips")]
     exp.write_table(flips[["case", "arm", "outcome", "effect", "ci95_low", "ci95_high",
                            "default_effect", "verdict"]], "flips",
