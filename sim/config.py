@@ -106,8 +106,8 @@ class Config:
     """The whole configuration of one run."""
 
     seed: int = param(0, doc="root seed of every random stream", lo=0, hi=2**63 - 1)
-    start_date: str = param("2015-01-01", doc="first simulated day", kind="date")
-    end_date: str = param("2025-01-01", doc="day after the last simulated day", kind="date")
+    start_date: str = param("2015-01-01", doc="date of the initial state (the first simulated day is the next)", kind="date")
+    end_date: str = param("2025-01-01", doc="last simulated day", kind="date")
     people_per_agent: int = param(1000, doc="people represented by one population agent",
                                   unit="people/agent", lo=1,
                                   source="assumption (100-5000; smaller is finer and slower)")

@@ -87,7 +87,8 @@ class SahelModel(mesa.Model):
         self._band_agents: list[Band] = []
         self.factions = [Faction(self, i, n) for i, n in enumerate(self.faction_names)]
         self.partners = [Partner(self, i, n) for i, n in enumerate(self.partner_names)]
-        n_records = cfg.n_steps // cfg.output.record_every + 1
+        # the initial state, every record_every-th step, and always the last step
+        n_records = -(-cfg.n_steps // cfg.output.record_every) + 1
         countries = tuple(n for n, core in zip(w.country_names, w.is_core_country, strict=True) if core)
         self.recorder = Recorder(n_records, self.faction_names, COMMUNITIES, countries)
         self.population_changed = True
@@ -117,7 +118,9 @@ class SahelModel(mesa.Model):
         return self.steps
 
     def step(self) -> None:
-        self.date = self.cfg.start + dt.timedelta(days=self.steps + 1)
+        # Mesa counts this step in ``steps`` before calling step(): step s simulates the day
+        # start + s, the date of its time-series row (row 0, dated start, is the initial state).
+        self.date = self.cfg.start + dt.timedelta(days=self.steps)
         timeline.apply(self)
         operations.perceive(self)
         fight.fight(self)
@@ -125,7 +128,7 @@ class SahelModel(mesa.Model):
         if (self.steps + 1) % self.cfg.population.dur_civilian_update == 0:
             civilians.update(self)
         territory.update(self)
-        if (self.steps + 1) % self.cfg.output.record_every == 0:
+        if self.steps % self.cfg.output.record_every == 0 or self.steps == self.cfg.n_steps:
             record.record(self)
             record.reset_interval(self)
 

@@ -66,3 +66,24 @@ def test_cli_writes_the_four_files_with_provenance(tmp_path):
     assert {"event_date", "event_type", "sub_event_type", "actor1", "actor2", "country", "location",
             "fatalities"} <= set(ev.column_names)
     assert (tmp_path / "dashboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+
+def test_calendar_and_sparse_recording_lose_nothing():
+    """Step s simulates day start + s, the date of its row and of its events; with
+    ``record_every`` the last day is recorded too, and the flows of the days between records are
+    summed into the next row, so no death or loss goes unrecorded."""
+    base = [*SMALL[:-3], "start_date=2021-01-01", "end_date=2021-03-02", "output.progress=false"]
+    daily = sim.run(sim.load_config(base))
+    weekly = sim.run(sim.load_config([*base, "output.record_every=7"]))
+    assert sorted(weekly.timeseries["step"].unique()) == [*range(0, 57, 7), 60]
+    dates = pd.to_datetime(daily.events["event_date"])
+    assert len(dates) > 0 and dates.min() > pd.Timestamp("2021-01-01") and dates.max() <= pd.Timestamp("2021-03-02")
+    assert str(weekly.timeseries["date"].max())[:10] == "2021-03-02"
+
+    def total(results, metric):
+        ts = results.timeseries.query("metric == @metric")
+        return ts[(ts[["country", "community", "faction"]] == "all").all(axis=1)]["value"].sum()
+
+    for metric in ("civilian_deaths_by_insurgents", "insurgent_losses", "state_losses"):
+        assert total(daily, metric) > 0 and total(weekly, metric) == total(daily, metric), metric

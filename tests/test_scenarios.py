@@ -68,3 +68,26 @@ def test_historical_timeline_fires_on_its_dates():
     assert model.units.gloves_off[: model.units.n][mali_units].any()
     notes = " ".join(model.events.to_frame()["actor2"])
     assert "wagner arrives" in notes and "Mali after the 2020-21 coups" in notes
+
+
+def test_no_intervention_is_skipped_before_the_start_or_between_model_dates():
+    """An intervention dated before the start applies at set-up (the world as it stands on the
+    start date); every later one applies on the first model date on or after its own, in date
+    order, with an event saying when."""
+    start = dt.date(2021, 1, 1)
+    timeline = ("[{date: '2020-06-01', key: state.forces.mali.doctrine, value: gloves_off},"
+                f" {{date: '{start + dt.timedelta(days=5)}', key: state.forces.niger.quality, value: 0.9}},"
+                f" {{date: '{start + dt.timedelta(days=1)}', key: state.forces.niger.quality, value: 0.2}}]")
+    cfg = sim.load_config([*SMALL[:-3], f"start_date={start}", f"end_date={start + dt.timedelta(days=10)}",
+                           "output.progress=false", f"scenario.timeline={timeline}"])
+    model = SahelModel(cfg)
+    assert model.cfg.state.forces["mali"].doctrine == "gloves_off"
+    assert model.cfg.state.forces["niger"].quality == cfg.state.forces["niger"].quality
+    model.step()
+    assert model.cfg.state.forces["niger"].quality == 0.2
+    for _ in range(cfg.n_steps - 1):
+        model.step()
+    assert model.cfg.state.forces["niger"].quality == 0.9  # the later date wins, whatever the order written
+    notes = list(model.events.to_frame()["actor2"])
+    assert any("dated 2020-06-01, applied 2021-01-01" in n for n in notes)
+    assert sum("state.forces.niger.quality" in n for n in notes) == 2

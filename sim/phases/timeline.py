@@ -25,14 +25,29 @@ def with_value(obj, dotted: str, value):
     return dataclasses.replace(obj, **{head: with_value(current, rest, value) if rest else value})
 
 
+def pending(timeline) -> list:
+    """The interventions in the order they apply: by date, same-day ones in the order written."""
+    return sorted(timeline, key=lambda iv: parse_date("timeline.date", iv.date))
+
+
 def apply(model) -> None:
+    """Apply every intervention dated on or before the model's date that has not been applied.
+
+    At set-up this applies those dated on or before the start (the world as it stands on the
+    start date); none is ever skipped, even one whose date falls between two model dates."""
+    if model.steps == 0:
+        model.timeline_pending = pending(model.cfg.scenario.timeline)
     changed = model.steps == 0
-    for iv in model.cfg.scenario.timeline:
-        if parse_date("timeline.date", iv.date) == model.date:
-            model.cfg = with_value(model.cfg, iv.key, iv.value)
-            model.events.strategic(model.date, "Change to group/activity", "State",
-                                   iv.note or f"{iv.key} = {iv.value}", cell=None)
-            changed = True
+    queue = model.timeline_pending
+    while queue and parse_date("timeline.date", queue[0].date) <= model.date:
+        iv = queue.pop(0)
+        dated = parse_date("timeline.date", iv.date)
+        model.cfg = with_value(model.cfg, iv.key, iv.value)
+        note = iv.note or f"{iv.key} = {iv.value}"
+        if dated != model.date:
+            note += f" (dated {dated.isoformat()}, applied {model.date.isoformat()})"
+        model.events.strategic(model.date, "Change to group/activity", "State", note, cell=None)
+        changed = True
     for p, prof in enumerate(model.cfg.partners.profiles.values()):
         present = prof.active and parse_date("arrival", prof.arrival) <= model.date < parse_date("departure", prof.departure)
         if present != model.partner_present[p]:
