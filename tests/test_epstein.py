@@ -104,28 +104,27 @@ def fast_validation():
             for update in UPDATES}
 
 
-def _failures(out, paired: bool):
+def _failures(out, paired: bool, ranges: bool = True, p_values: bool = True):
     """Statistics outside the criteria: our mean within Mesa's per-seed range (and, when
     ``paired``, the mean of the runs from Mesa's populations too), Mann-Whitney p >= ALPHA, and
-    when ``paired`` Wilcoxon p >= ALPHA."""
+    when ``paired`` Wilcoxon p >= ALPHA. Where all of Mesa's runs give one value (no outburst
+    in any of its 20 runs on its defaults) there is no spread to fall within: the p-values alone
+    judge that statistic."""
     failures = []
     for setting, block in out["settings"].items():
         for name, c in block["comparison"].items():
-            ok = c["in_range"] and c["p_mwu"] >= ALPHA
-            if paired:
-                ok = ok and c["mesa_min"] <= c["paired_mean"] <= c["mesa_max"] and c["p_paired"] >= ALPHA
+            spread = c["mesa_min"] < c["mesa_max"]
+            ok = True
+            if ranges and spread:
+                ok = c["in_range"] and (not paired or c["mesa_min"] <= c["paired_mean"] <= c["mesa_max"])
+            if p_values:
+                ok = ok and c["p_mwu"] >= ALPHA and (not paired or c["p_paired"] >= ALPHA)
             if not ok:
                 failures.append((setting, name, c))
     return failures
 
 
-@pytest.mark.parametrize("update", [
-    "sequential",
-    pytest.param("tiled", marks=pytest.mark.xfail(
-        strict=True, reason="known bias (docs/epstein.md): tiles amplify the first outburst, the "
-        "max active of all 5 runs exceeds Mesa's (NetLogo settings)")),
-    "synchronous",
-])
+@pytest.mark.parametrize("update", UPDATES)
 def test_not_separated_from_mesa_5_seeds(fast_validation, update):
     """Smoke level: no statistic of our 5 runs is (almost) completely separated from Mesa's 5
     (two-sided Mann-Whitney p >= 0.01 needs U not at its extremes). Catches gross errors only;
@@ -154,16 +153,26 @@ def test_sequential_matches_mesa_20_seeds(slow_validation):
 @pytest.mark.slow
 @pytest.mark.parametrize("update", ["tiled", "synchronous"])
 def test_parallel_schemes_within_mesas_spread_20_seeds(slow_validation, update):
-    """Independent seeds: Mann-Whitney p >= 0.01 and within range, except where Mesa's range is
-    a single value (no outburst steps in any of Mesa's 20 runs of its defaults)."""
-    failures = [f for f in _failures(slow_validation[update], paired=False)
-                if f[2]["mesa_min"] < f[2]["mesa_max"] or f[2]["p_mwu"] < ALPHA]
-    assert not failures
+    """Independent seeds: every statistic's mean lies within Mesa's seed-to-seed range."""
+    assert not _failures(slow_validation[update], paired=False, p_values=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("update", [
+    "tiled",
+    pytest.param("synchronous", marks=pytest.mark.xfail(
+        strict=True, reason="known bias, docs/epstein.md: the synchronous scheme's peak outbursts "
+        "are smaller (max active ~ -38 % on NetLogo settings), which 20 independent seeds detect "
+        "(Mann-Whitney p = 0.007)")),
+])
+def test_parallel_schemes_not_separated_from_mesa_20_seeds(slow_validation, update):
+    """Independent seeds: no statistic separates our runs from Mesa's (Mann-Whitney p >= 0.01)."""
+    assert not _failures(slow_validation[update], paired=False, ranges=False)
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known bias, docs/epstein.md: from Mesa's own populations, "
-                   "tiled runs ~7% more active citizens, synchronous ~20% more with smaller outbursts")
+                   "tiled runs ~9% more active citizens, synchronous ~20% more with smaller outbursts")
 @pytest.mark.parametrize("update", ["tiled", "synchronous"])
 def test_parallel_schemes_pass_the_paired_test_20_seeds(slow_validation, update):
     assert not _failures(slow_validation[update], paired=True)

@@ -170,11 +170,13 @@ def test_scan_vision_counts_the_diamond_without_its_centre():
 def test_count_in_vision_matches_twin_and_scan():
     width, height, pad, radius = 17, 16, 4, 3
     cells, code = _random_grid(width, height, pad, seed=3)
-    packed = np.empty(code.size, np.int32)
-    fast, twin = (np.zeros(width * height, np.int32) for _ in range(2))
-    kernels_sync.count_in_vision(code, packed, fast, width, height, pad, radius)
-    twins.count_in_vision(code, packed, twin, width, height, pad, radius)
+    prefix = kernels_sync.count_scratch(width, height, pad)
+    fast, serial, twin = (np.zeros(width * height, np.int32) for _ in range(3))
+    kernels_sync.count_in_vision(code, prefix, fast, width, height, pad, radius)
+    kernels_sync.count_in_vision(code, prefix, serial, width, height, pad, radius, False)
+    twins.count_in_vision(code, prefix, twin, width, height, pad, radius)
     np.testing.assert_array_equal(fast, twin)
+    np.testing.assert_array_equal(serial, twin)
     x, y = 2, 15
     n_empty, n_cop, n_active = kernels.scan_vision(code, padded_index(x, y, width + 2 * pad, pad), radius, width + 2 * pad)
     own = cells[y * width + x]

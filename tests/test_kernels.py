@@ -115,3 +115,19 @@ def test_counter_uniform_matches_its_twin_and_is_uniform():
     np.testing.assert_array_equal(draws, twin)
     assert ((draws >= 0) & (draws < 1)).all()
     assert abs(draws.mean() - 0.5) < 0.03 and abs(draws.var() - 1 / 12) < 0.01
+
+
+def test_counter_bits_splitmix_words_and_below_match_their_twins_and_are_uniform():
+    key = rng.stream_key(7, "test")
+    bits = [rng.counter_bits(key, s, i, 3) for s in range(5) for i in range(40)]
+    assert [int(b) for b in bits] == [rng.counter_bits_py(int(key), s, i, 3) for s in range(5) for i in range(40)]
+    words = [rng.splitmix_word(bits[0], k) for k in range(1, 2001)]
+    assert [int(w) for w in words] == [rng.splitmix_word_py(int(bits[0]), k) for k in range(1, 2001)]
+    picks = [int(rng.below(np.uint64(int(w) & 0xFFFFFFFF), 113)) for w in words]
+    assert picks == [rng.below_py(int(w) & 0xFFFFFFFF, 113) for w in words]
+    assert min(picks) >= 0 and max(picks) < 113
+    from scipy import stats
+
+    assert stats.chisquare(np.bincount(picks, minlength=113)).pvalue > 1e-3
+    # the float draw is the top 53 bits of the same counter bits
+    assert rng.counter_uniform(key, 2, 9, 3) == (int(rng.counter_bits(key, 2, 9, 3)) >> 11) / 2.0**53

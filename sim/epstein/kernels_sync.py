@@ -4,9 +4,10 @@ Mesa's random sequential activation is inherently serial. ``update="synchronous"
 same rules as phases over all agents, each phase a ``prange`` loop with race-free writes:
 
 1. **count** (cells, parallel over rows): for every cell, the empty cells, cops and active
-   citizens in the vision diamond around it, at the start of the step. A stencil sum of
-   packed counts (empty | cop << 8 | active << 16, int32) whose inner loop runs along a row,
-   so it vectorises: a few ns per cell instead of a scalar 112-cell scan per citizen.
+   citizens in the vision diamond around it, at the start of the step. Row prefix sums of
+   packed codes (empty | cop << 8 | active << 16, int32), then one prefix difference per
+   diamond row, in loops along a row that vectorise: a few ns per cell instead of a scalar
+   112-cell scan per citizen.
 2. **decide** (citizens, parallel): a jailed citizen serves a step; a free one reads its
    counts, turns active or quiet (Epstein's rule) and picks a random empty cell in vision as
    its move target.
@@ -15,7 +16,8 @@ same rules as phases over all agents, each phase a ``prange`` loop with race-fre
    vision (parallel) and a move target; arrests are then applied in cop-id order (serial,
    cheap), a citizen picked by two cops being arrested once. Arrested citizens do not move.
 5. **move** (all, parallel): every agent with a target claims it with a random priority;
-   the highest claim wins (ties impossible: the agent id is the low word), losers stay put.
+   the highest claim wins (ties impossible: the agent id is the low word, which is also how a
+   mover learns that it won), losers stay put.
    Claims are written band by band: rows are cut into an even number of bands at least
    2·vision rows high, and the even bands, then the odd ones, run in parallel, so no two
    threads ever write the same claim cell.
@@ -50,9 +52,9 @@ from sim.epstein.kernels import (
     scan_vision,
 )
 from sim.epstein.rules import is_active_epstein_2002, round_half_even_ratio
-from sim.rng import counter_uniform
+from sim.rng import counter_bits, counter_uniform
 
-__all__ = ["band_starts", "claim_value", "count_in_vision", "step_synchronous", "run_synchronous"]
+__all__ = ["band_starts", "claim_value", "count_in_vision", "count_scratch", "step_synchronous", "run_synchronous"]
 
 _CHUNK = 4096  # items per parallel work item
 #: Below this many agents a step runs its phases serially: launching a parallel region costs
@@ -70,8 +72,9 @@ def band_starts(height: int, vision: int) -> np.ndarray:
 
 @njit(cache=True, inline="always")
 def claim_value(key, step, agent):
-    """Packed claim of ``agent`` on its target cell: 31-bit random priority, then the agent id."""
-    priority = np.int64(counter_uniform(key, step, agent, PURPOSE_CLAIM) * 2147483648.0)
+    """Packed claim of ``agent`` on its target cell: 31 random bits of priority, then the agent
+    id in the low word (so the winner of a cell can be read off its claim)."""
+    priority = np.int64(counter_bits(key, step, agent, PURPOSE_CLAIM) >> np.uint64(33))
     return (priority << np.int64(32)) | np.int64(agent)
 
 
@@ -86,43 +89,63 @@ def _chunks(n):
 # prange body (measured: the count stencil ran 5-8x slower written inline).
 
 
+def count_scratch(width: int, height: int, pad: int) -> np.ndarray:
+    """Scratch for :func:`count_in_vision`: the row prefix sums of the padded grid."""
+    return np.empty((height + 2 * pad) * (width + 2 * pad + 1), dtype=np.int32)
+
+
 @njit(cache=True, _nrt=False)
-def _count_rows(packed, counts, y0, y1, width, pad, radius):
-    padded_width = width + 2 * pad
+def _prefix_rows(code, prefix, r0, r1, padded_width):
+    """prefix[r*(padded_width+1) + i] = sum over the first i cells of padded row r of the packed
+    code (empty | cop << 8 | active << 16). The fields carry into each other in the sum, but the
+    difference of two prefixes is the exact packed count of the cells between them, and a row
+    holds at most 2^31 / 65793 (> 32,000) cells, so no sum overflows."""
+    for r in range(r0, r1):
+        base = r * (padded_width + 1)
+        row = r * padded_width
+        acc = np.int32(0)
+        prefix[base] = 0
+        for i in range(padded_width):
+            c = code[row + i]
+            acc += np.int32(c == EMPTY) | (np.int32(c == COP) << 8) | (np.int32(c == ACTIVE) << 16)
+            prefix[base + i + 1] = acc
+
+
+@njit(cache=True, _nrt=False)
+def _count_rows(prefix, counts, y0, y1, width, pad, radius):
+    """Each diamond row is one difference of row prefixes: 2 (2 radius + 1) operations per cell
+    instead of the diamond's 2 radius (radius + 1) + 1, in loops along a row that vectorise."""
+    stride = width + 2 * pad + 1
     for y in range(y0, y1):
         out = counts[y * width:(y + 1) * width]
         out[:] = 0
         for dy in range(-radius, radius + 1):
             half_width = radius - abs(dy)
-            row = (y + pad + dy) * padded_width + pad
-            for dx in range(-half_width, half_width + 1):
-                source = packed[row + dx:row + dx + width]
-                for x in range(width):  # contiguous: vectorised
-                    out[x] += source[x]
-
-
-@njit(cache=True, _nrt=False)
-def _pack_codes(code, packed, i0, i1):
-    for i in range(i0, i1):
-        c = code[i]
-        packed[i] = (c == EMPTY) | ((c == COP) << 8) | ((c == ACTIVE) << 16)
+            base = (y + pad + dy) * stride + pad
+            upper = prefix[base + half_width + 1:base + half_width + 1 + width]
+            lower = prefix[base - half_width:base - half_width + width]
+            for x in range(width):  # contiguous: vectorised
+                out[x] += upper[x] - lower[x]
 
 
 @njit(cache=True, parallel=True)
-def count_in_vision(code, packed, counts, width, height, pad, radius, parallel=True):
+def count_in_vision(code, prefix, counts, width, height, pad, radius, parallel=True):
     """counts[y*width + x] = packed (empty, cop, active) counts in the radius-``radius``
-    diamond around every real cell (x, y), *including* the cell itself; ``packed`` is scratch
-    of the padded grid's size. Returns the number of cells summed."""
-    n = code.shape[0]
+    diamond around every real cell (x, y), *including* the cell itself; ``prefix`` is scratch
+    from :func:`count_scratch`. Returns the number of cells the diamonds cover."""
+    padded_width = width + 2 * pad
+    rows = height + 2 * pad
     if not parallel:
-        _pack_codes(code, packed, 0, n)
-        _count_rows(packed, counts, 0, height, width, pad, radius)
+        _prefix_rows(code, prefix, 0, rows, padded_width)
+        _count_rows(prefix, counts, 0, height, width, pad, radius)
         return width * height * (2 * radius * (radius + 1) + 1)
-    for chunk in prange(_chunks(n)):
-        _pack_codes(code, packed, chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK))
+    rows_per_item = max(1, _CHUNK // padded_width)
+    for item in prange((rows + rows_per_item - 1) // rows_per_item):
+        _prefix_rows(code, prefix, item * rows_per_item, min(rows, (item + 1) * rows_per_item),
+                     padded_width)
     rows_per_item = max(1, _CHUNK // width)
     for item in prange((height + rows_per_item - 1) // rows_per_item):
-        _count_rows(packed, counts, item * rows_per_item, min(height, (item + 1) * rows_per_item),
+        _count_rows(prefix, counts, item * rows_per_item, min(height, (item + 1) * rows_per_item),
                     width, pad, radius)
     return width * height * (2 * radius * (radius + 1) + 1)
 
@@ -244,12 +267,18 @@ def _arrest(code, cit_x, cit_y, cit_state, cit_jail, victim, target, n_cit, widt
 
 @njit(cache=True, _nrt=False)
 def _claim_band(occupant, target, claim, cell0, cell1, key, step):
+    """Each mover's claim on its target; the highest claim stays. Branch-free (an empty cell or
+    an agent without a target writes to the spare last slot of ``claim``): the occupancy of
+    cells and the outcome of claims are random, so branches on them are mispredicted."""
+    spare = claim.shape[0] - 1
     for cell in range(cell0, cell1):
         a = occupant[cell]
-        if a >= 0 and target[a] >= 0:
-            value = claim_value(key, step, a)
-            if value > claim[target[a]]:
-                claim[target[a]] = value
+        agent = a if a >= 0 else 0
+        t = target[agent]
+        t = t if (a >= 0) & (t >= 0) else spare
+        value = claim_value(key, step, agent)
+        old = claim[t]
+        claim[t] = value if value > old else old
 
 
 @njit(cache=True, parallel=True)
@@ -266,32 +295,17 @@ def _claim(occupant, target, claim, bands, parity, width, key, step, parallel):
 
 
 @njit(cache=True, _nrt=False)
-def _losers_stay_chunk(a0, a1, target, claim, key, step):
-    for a in range(a0, a1):
-        if target[a] >= 0 and claim[target[a]] != claim_value(key, step, a):
-            target[a] = -1
-
-
-@njit(cache=True, parallel=True)
-def _losers_stay(target, claim, key, step, parallel):
-    n = target.shape[0]
-    if not parallel:
-        _losers_stay_chunk(0, n, target, claim, key, step)
-        return
-    for chunk in prange(_chunks(n)):
-        _losers_stay_chunk(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK), target, claim, key, step)
-
-
-@njit(cache=True, _nrt=False)
 def _move_chunk(a0, a1, code, occupant, cit_x, cit_y, cit_state, cop_x, cop_y, target, claim,
                 width, height, pad):
     n_cit = cit_x.shape[0]
     n_moves = 0
     for a in range(a0, a1):
         t = target[a]
-        if t < 0:
+        # the winning claim's low word is the winner's id; a loser stays put (it may read the
+        # -1 the winner has already written back, which is not its id either)
+        if t < 0 or (claim[t] & np.int64(0xFFFFFFFF)) != a:
             continue
-        claim[t] = -1  # only the winner of cell t gets here: reset for the next step
+        claim[t] = -1  # reset for the next step
         if a < n_cit:
             x = np.int64(cit_x[a])
             y = np.int64(cit_y[a])
@@ -335,13 +349,13 @@ def _move(code, occupant, cit_x, cit_y, cit_state, cop_x, cop_y, target, claim, 
 def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                      cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height,
                      pad, citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
-                     max_jail_term, movement, key, step, packed, around, new_state, target,
+                     max_jail_term, movement, key, step, prefix, around, new_state, target,
                      victim, claim, bands, work):
     """One synchronous step: count → decide → show → arrest → move (module docstring)."""
     n_cit = cit_x.shape[0]
     work[WORK_UPDATES] += n_cit + cop_x.shape[0]
     parallel = n_cit + cop_x.shape[0] >= PARALLEL_MIN_AGENTS  # same results either way
-    work[WORK_CELLS_SCANNED] += count_in_vision(code, packed, around, width, height, pad,
+    work[WORK_CELLS_SCANNED] += count_in_vision(code, prefix, around, width, height, pad,
                                                 citizen_vision, parallel)
     _decide(code, around, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, new_state,
             target, cit_dx, cit_dy, cit_off, width, height, pad, legitimacy, threshold, p_arrest,
@@ -356,7 +370,6 @@ def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship
         _claim(occupant, target, claim, bands, 0, width, key, step, parallel)
         if parallel and bands.shape[0] - 1 > 1:
             _claim(occupant, target, claim, bands, 1, width, key, step, parallel)
-        _losers_stay(target, claim, key, step, parallel)
         work[WORK_MOVES] += _move(code, occupant, cit_x, cit_y, cit_state, cop_x, cop_y, target,
                                   claim, width, height, pad, parallel)
 
@@ -368,16 +381,16 @@ def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
                     max_jail_term, movement, key, first_step, bands, counts, work):
     """Steps ``first_step ..`` with one L per step; counts[t] = (active, quiet, jailed) after each."""
     n_cit = cit_x.shape[0]
-    packed = np.empty(code.shape[0], dtype=np.int32)
+    prefix = np.empty((height + 2 * pad) * (width + 2 * pad + 1), dtype=np.int32)  # count_scratch
     around = np.empty(width * height, dtype=np.int32)
     new_state = np.empty(n_cit, dtype=np.int8)
     target = np.full(n_cit + cop_x.shape[0], -1, dtype=np.int32)
     victim = np.empty(cop_x.shape[0], dtype=np.int32)
-    claim = np.full(width * height, -1, dtype=np.int64)
+    claim = np.full(width * height + 1, -1, dtype=np.int64)  # the last slot is _claim_band's spare
     for t in range(legitimacy_by_step.shape[0]):
         step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                          cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width,
                          height, pad, citizen_vision, cop_vision, legitimacy_by_step[t], threshold,
-                         p_arrest, max_jail_term, movement, key, first_step + t, packed, around,
+                         p_arrest, max_jail_term, movement, key, first_step + t, prefix, around,
                          new_state, target, victim, claim, bands, work)
         counts[t, 0], counts[t, 1], counts[t, 2] = count_states(cit_state)

@@ -34,7 +34,7 @@ from sim.epstein.kernels_tiled import (
     PURPOSE_TILE_SHUFFLE,
 )
 from sim.epstein.rules import is_active_epstein_2002_py, round_half_even_ratio_py
-from sim.rng import counter_uniform_py
+from sim.rng import below_py, counter_bits_py, counter_uniform_py, splitmix_word_py
 
 __all__ = ["scan_vision", "nth_in_vision", "random_empty_in_vision", "citizen_step", "cop_step",
            "shuffle_order", "step_sequential", "count_states", "run_sequential",
@@ -63,8 +63,10 @@ def nth_in_vision(code, center, offsets, value, n):
 def random_empty_in_vision(code, center, offsets, n_empty, key, step, agent):
     """Twin of kernels.random_empty_in_vision: a few random cells of the diamond, the first empty
     one wins; failing that, a uniformly chosen one of the empty cells."""
+    seed = counter_bits_py(key, step, agent, PURPOSE_MOVE)
     for t in range(MOVE_TRIES):
-        j = int(counter_uniform_py(key, step, agent, PURPOSE_MOVE + t) * len(offsets))
+        word = splitmix_word_py(seed, t // 2 + 1)
+        j = below_py(word >> 32 if t % 2 else word & 0xFFFFFFFF, len(offsets))
         if code[center + offsets[j]] == EMPTY:
             return j
     k = int(counter_uniform_py(key, step, agent, PURPOSE_MOVE_FALLBACK) * n_empty)
@@ -189,7 +191,7 @@ def run_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, 
         counts[t] = count_states(cit_state)
 
 
-def count_in_vision(code, packed, counts, width, height, pad, radius):
+def count_in_vision(code, prefix, counts, width, height, pad, radius):
     """Twin of kernels_sync.count_in_vision: per real cell, (empty, cop, active) counts in its
     diamond *including* the cell itself, packed as empty | cop << 8 | active << 16."""
     dxs, dys = diamond_offsets(radius)
@@ -202,13 +204,13 @@ def count_in_vision(code, packed, counts, width, height, pad, radius):
 
 
 def _claim_value(key, step, agent):
-    return (int(counter_uniform_py(key, step, agent, PURPOSE_CLAIM) * 2147483648.0) << 32) | agent
+    return ((counter_bits_py(key, step, agent, PURPOSE_CLAIM) >> 33) << 32) | agent
 
 
 def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                      cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height,
                      pad, citizen_vision, cop_vision, legitimacy, threshold, p_arrest,
-                     max_jail_term, movement, key, step, packed, around, new_state, target,
+                     max_jail_term, movement, key, step, prefix, around, new_state, target,
                      victim, claim, bands, work):
     """Twin of kernels_sync.step_synchronous: count → decide → show → arrest → move, serially."""
     n_cit, n_cop = len(cit_x), len(cop_x)
