@@ -134,6 +134,8 @@ class SweepRecord:
     seconds: float  # what the runs took (for a reused sweep: when they were made)
     reused: bool
     wall: float = 0.0  # time spent in this invocation
+    revision: str = ""  # the code that made the runs (for a reused sweep: when they were made)
+    dirty: bool = False
 
 
 @dataclass
@@ -175,7 +177,7 @@ class Experiment:
         self.out.mkdir(parents=True, exist_ok=True)
         self.t0 = time.perf_counter()
         self.started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        # the code the runs use: recorded before they start
+        # the code new runs use: recorded before they start (each sweep keeps its own)
         self.revision, self.dirty = git_revision(), git_dirty()
         self.analysis_revision = self.revision
         # what an earlier invocation recorded (used when --reuse keeps its sweeps)
@@ -217,9 +219,10 @@ class Experiment:
             old = json.loads(stamp.read_text())
             prev = self._previous.get(label, {})
             seconds = old.get("seconds", prev.get("seconds", float("nan")))
-            self.revision = old.get("git_revision", self._previous_revision or self.revision)
-            self.dirty = old.get("git_dirty", self._previous_dirty if self._previous_revision
-                                 else self.dirty)
+            revision = old.get("git_revision", prev.get("git_revision", self._previous_revision
+                                                        or self.revision))
+            dirty = old.get("git_dirty", prev.get("git_dirty", self._previous_dirty
+                                                  if self._previous_revision else self.dirty))
         else:
             if sweep_dir.exists():
                 shutil.rmtree(sweep_dir)
@@ -232,11 +235,12 @@ class Experiment:
                                    f"(log: {self.out / 'logs' / f'{label}.log'})")
             aggregate(sweep_dir)
             seconds = round(time.perf_counter() - started, 1)
+            revision, dirty = self.revision, self.dirty
             stamp.write_text(json.dumps({"command": _display(cmd), "n_runs": n_runs,
                                          "seconds": seconds, "git_revision": self.revision,
                                          "git_dirty": self.dirty}, indent=1))
         self.sweeps.append(SweepRecord(label, cmd, sweep_dir, n_runs, seconds, reused,
-                                       time.perf_counter() - started))
+                                       time.perf_counter() - started, revision, dirty))
         return sweep_dir
 
     # ---- loading
@@ -269,12 +273,17 @@ class Experiment:
             "base_overrides": self.base_overrides(),
             "launcher": self.args.launcher,
             "confidence_intervals": "paired t: mean(arm - reference) +/- t(0.975, n-1) sd/sqrt(n)",
-            "git_revision": self.revision, "git_dirty": self.dirty,
+            # the code that made the runs: one revision, or several (comma-separated) when
+            # reused sweeps and new ones were made at different revisions (see "sweeps")
+            "git_revision": ",".join(dict.fromkeys(s.revision for s in self.sweeps))
+            or self.revision,
+            "git_dirty": any(s.dirty for s in self.sweeps),
             "analysis_git_revision": self.analysis_revision,
             "python": platform.python_version(),
             "sweeps": [{"label": s.label, "command": shlex.join(_display(s.command)),
                         "sweep_dir": _rel(s.sweep_dir), "n_runs": s.n_runs,
-                        "seconds": s.seconds, "reused": s.reused} for s in self.sweeps],
+                        "seconds": s.seconds, "reused": s.reused, "git_revision": s.revision,
+                        "git_dirty": s.dirty} for s in self.sweeps],
             "outputs": sorted(set(self.outputs)),
             "started_utc": self.started,
             # the runs (as long as they took when made) plus this invocation's analysis

@@ -66,8 +66,8 @@ def runs_table(out_root: Path, names: list[str]) -> str:
             continue
         m = json.loads(path.read_text())
         runs = sum(s["n_runs"] for s in m["sweeps"])
-        rev = m["git_revision"][:10] + (" (uncommitted changes in sim/ or configs/)"
-                                        if m.get("git_dirty") else "")
+        rev = ", ".join(r[:10] for r in m["git_revision"].split(",")) + (
+            " (uncommitted changes in sim/ or configs/)" if m.get("git_dirty") else "")
         # the command that makes the runs (--reuse only re-reads them; local is the default)
         command = re.sub(r" --(reuse|launcher local)\b", "", m["command"])
         lines.append(f"| {name} | `{command}` | {m['size']} | {m['replicates_per_arm']} | "

@@ -1,20 +1,26 @@
-"""One-at-a-time sensitivity of the gloves-off effect: which parameters flip its sign?
+"""One-at-a-time sensitivity of the gloves-off and intelligence-sharing effects: which
+parameters flip their signs?
 
 For the default parameters and then for each parameter set, one at a time, to the low and the
-high end of its documented plausible range (docs/ODD.md), runs baseline and
-``take_the_gloves_off`` with the same seeds and estimates the paired gloves-off effect (gloves
-off minus baseline) on insurgent strength, recruits and civilian deaths. A case *flips* the
-effect when its point estimate has the opposite sign to the default's; the table says whether
-its 95 % CI also excludes zero.
+high end of its documented plausible range (docs/ODD.md), runs ``baseline`` and the treatment
+arms with the same seeds and estimates each paired effect (arm minus baseline) on insurgent
+strength, recruits, civilian deaths, insurgent-held population, displacement and leaders
+killed. A case *flips* an effect when its point estimate has the opposite sign to the
+default's; the tables say whether its 95 % CI also excludes zero.
+
+The arms: ``take_the_gloves_off`` (question 1) and ``intel_sharing_uplift`` (question 2). Each
+case says which arms it is run with; the intelligence-only cases are the detection and strike
+parameters on which decapitation depends (question 2 found leaders almost never killed).
 
 Two kinds of case:
 
-* ``both``: the override applies to both arms (a property of the world: harm sensitivity,
-  blame, joining rate, collateral, detection, reprisals, resolution);
-* ``arm``: the override applies to the gloves-off arm only, against the default baseline
-  (the doctrine's own discrimination, 0.3 in the scenario).
+* ``both``: the override applies to the baseline and to the arms (a property of the world:
+  harm sensitivity, blame, joining rate, collateral, detection, reprisals, resolution);
+* ``arm``: the override applies to the treatment arm only, against the default baseline
+  (the gloves-off doctrine's own discrimination; the strength of the shared intelligence).
 
-With ``--intel`` the intelligence-sharing arm runs too and its effect is tabulated the same way.
+Each arm of a case is its own sweep over the same seeds, so an arm added later reuses the
+baseline runs already made (``--reuse``).
 
     python experiments/sensitivity.py                       # 5 years, 10 seeds per arm
     python experiments/sensitivity.py --small
@@ -32,7 +38,9 @@ from common import Outcome, plt
 
 NAME = "sensitivity"
 REFERENCE, GLOVES, INTEL = "baseline", "take_the_gloves_off", "intel_sharing_uplift"
+TREATMENTS = (GLOVES, INTEL)
 COUNTRIES = ("mali", "burkina_faso", "niger")
+FACTIONS = ("jnim", "is_sahel")
 
 
 @dataclass(frozen=True)
@@ -42,19 +50,37 @@ class Case:
     default: str         # the model's default, for the table
     overrides: tuple[str, ...]
     scope: str = "both"  # "both" arms, or the treatment "arm" only
+    treatments: tuple[str, ...] = (GLOVES, INTEL)
 
     @property
     def label(self) -> str:
         return f"{self.param}={self.value}"
 
 
-def _case(key: str, value: str, default: str) -> Case:
-    return Case(key, value, default, (f"{key}={value}",))
+def _case(key: str, value: str, default: str, treatments=(GLOVES, INTEL)) -> Case:
+    return Case(key, value, default, (f"{key}={value}",), treatments=treatments)
+
+
+def _per_country(name: str, key: str, value: str, default: str, treatments) -> Case:
+    return Case(name, value, default, tuple(f"state.forces.{c}.{key}={value}" for c in COUNTRIES),
+                treatments=treatments)
 
 
 def _gloves_disc(value: str) -> Case:
     return Case("gloves-off discrimination (treatment arm only)", value, "0.3",
-                tuple(f"state.forces.{c}.discrimination={value}" for c in COUNTRIES), "arm")
+                tuple(f"state.forces.{c}.discrimination={value}" for c in COUNTRIES), "arm",
+                (GLOVES,))
+
+
+def _leader_detection(value: str) -> Case:
+    return Case("insurgents.factions.*.rel_detect_leader", value, "0.3",
+                tuple(f"insurgents.factions.{f}.rel_detect_leader={value}" for f in FACTIONS),
+                treatments=(INTEL,))
+
+
+def _intel_strength(value: str) -> Case:
+    return Case("intelligence shared (treatment arm only)", value, "0.5",
+                (f"partners.profiles.us_intel.intel_sharing={value}",), "arm", (INTEL,))
 
 
 CASES = [
@@ -70,11 +96,18 @@ CASES = [
     _gloves_disc("0.5"),
     _case("mechanisms.k_detect", "0.2", "1"),
     _case("mechanisms.k_detect", "3", "1"),
-    _case("state.rel_reprisal", "0", "2"),
-    _case("state.rel_reprisal", "10", "2"),
+    _case("state.rel_reprisal", "0", "2", treatments=(GLOVES,)),  # restrained forces never reprise
+    _case("state.rel_reprisal", "10", "2", treatments=(GLOVES,)),
     _case("people_per_agent", "1000", "250 (experiments)"),
+    # what decapitation needs (question 2): high ends of the detection and strike chain
+    _case("mechanisms.vision", "5", "3", treatments=(INTEL,)),
+    _leader_detection("0.5"),
+    _case("mechanisms.p_strike_leader", "0.6", "0.3", treatments=(INTEL,)),
+    _per_country("state.forces.*.strikes_per_day", "strikes_per_day", "2", "0.2", (INTEL,)),
+    _intel_strength("0.2"),
+    _intel_strength("1.0"),
 ]
-SMALL_CASES = [CASES[0], CASES[8]]
+SMALL_CASES = [CASES[0], CASES[8], CASES[-1]]
 
 OUTCOMES = [
     Outcome("fighters_end", "insurgent fighters (end level)", ("insurgent_fighters",), "end"),
@@ -84,6 +117,7 @@ OUTCOMES = [
     Outcome("pop_insurgent_control", "share of people in insurgent-held cells (end level)",
             ("pop_share_insurgent_control",), "end", unit="share"),
     Outcome("displaced_end", "displaced people (end level)", ("displaced",), "end"),
+    Outcome("leaders_killed", "insurgent leaders killed (total)", ("leaders_killed",), "total"),
 ]
 
 
@@ -161,26 +195,39 @@ def forest(table: pd.DataFrame, arm: str, path) -> None:
     plt.close(fig)
 
 
+def case_runs(exp, case: Case | None, default_base: pd.DataFrame | None) -> pd.DataFrame:
+    """Per-run outcomes of one case (None: the defaults), baseline included. Sweeps: the
+    baseline with the gloves-off arm (or alone), and each other arm on its own, all over the
+    same seeds; an ``arm``-scope case runs its arm only and pairs it with the default baseline."""
+    label = "default" if case is None else _slug(case.label)
+    fixed = () if case is None else case.overrides
+    treatments = TREATMENTS if case is None else case.treatments
+    if case is not None and case.scope == "arm":
+        sweeps = [exp.sweep(label, {"scenario": list(treatments)}, fixed=fixed)]
+        return pd.concat([default_base, *(per_run_of(exp, s) for s in sweeps)], ignore_index=True)
+    first = [REFERENCE, GLOVES] if GLOVES in treatments else [REFERENCE]
+    sweeps = [exp.sweep(label, {"scenario": first}, fixed=fixed)]
+    sweeps += [exp.sweep(f"{label}__{arm}", {"scenario": [arm]}, fixed=fixed)
+               for arm in treatments if arm not in first]
+    return pd.concat([per_run_of(exp, s) for s in sweeps], ignore_index=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(NAME, __doc__, years=5, seeds=10)
-    p.add_argument("--intel", action="store_true", help="also the intelligence-sharing effect")
     args = p.parse_args(argv)
     exp = common.Experiment(NAME, args)
     cases = SMALL_CASES if exp.small else CASES
-    treatments = [GLOVES, INTEL] if args.intel else [GLOVES]
+    treatments = list(TREATMENTS)
 
-    default = per_run_of(exp, exp.sweep("default", {"scenario": [REFERENCE, *treatments]}))
+    default = case_runs(exp, None, None)
     default.to_csv(exp.path("per_run_default.csv"), index=False, float_format="%.10g")
     default_base = default[default["scenario"] == REFERENCE]
     tables = [common.paired_effects(default, "scenario", REFERENCE, OUTCOMES, arms=treatments)
               .assign(case="default", param="(defaults)", value="", default="", scope="")]
     for case in cases:
-        arms = treatments if case.scope == "arm" else [REFERENCE, *treatments]
-        sweep = exp.sweep(_slug(case.label), {"scenario": arms}, fixed=case.overrides)
-        per_run = per_run_of(exp, sweep)
-        if case.scope == "arm":
-            per_run = pd.concat([default_base, per_run], ignore_index=True)
-        eff = common.paired_effects(per_run, "scenario", REFERENCE, OUTCOMES, arms=treatments)
+        per_run = case_runs(exp, case, default_base)
+        eff = common.paired_effects(per_run, "scenario", REFERENCE, OUTCOMES,
+                                    arms=list(case.treatments))
         tables.append(eff.assign(case=case.label, param=case.param, value=case.value,
                                  default=case.default, scope=case.scope))
     table = pd.concat(tables, ignore_index=True)
@@ -205,12 +252,12 @@ def main(argv: list[str] | None = None) -> None:
     })
     note = (f"One parameter at a time; {len(exp.seeds)} seeds per arm (common random numbers), "
             f"window {exp.start} to {exp.end}; effect = mean of (arm - baseline) per seed, 95 % "
-            "CI paired t. 'scope both': the override applies to both arms; 'arm': the gloves-off "
-            "arm only, against the default baseline.")
+            "CI paired t. 'scope both': the override applies to the baseline and the arm; 'arm': "
+            "to the arm only, against the default baseline.")
     exp.path("effects.md").write_text(common.markdown_table(
-        view, title="Sensitivity of the gloves-off effect", note=note))
+        view, title="Sensitivity of the gloves-off and intelligence-sharing effects", note=note))
     exp.path("summary.md").write_text(summary_markdown(table, treatments, note))
-    levels = (table[table["arm"] == treatments[0]]
+    levels = (table[table["scope"] != "arm"].drop_duplicates(["case", "outcome"])
               .pivot_table(index="case", columns="description", values="reference_mean",
                            sort=False).reset_index())
     exp.write_table(levels, "levels", title="Baseline-arm levels (means over seeds) per case",
@@ -222,8 +269,8 @@ def main(argv: list[str] | None = None) -> None:
                     title="Cases that flip the sign of the effect")
     for arm in treatments:
         forest(table, arm, exp.path(f"figure{'' if arm == GLOVES else '_intel'}.png"))
-    exp.finish(cases=[{"case": c.label, "overrides": list(c.overrides), "scope": c.scope}
-                      for c in cases], treatments=treatments)
+    exp.finish(cases=[{"case": c.label, "overrides": list(c.overrides), "scope": c.scope,
+                       "treatments": list(c.treatments)} for c in cases], treatments=treatments)
 
 
 if __name__ == "__main__":

@@ -97,9 +97,10 @@ def count_scratch(width: int, height: int, pad: int) -> np.ndarray:
 @njit(cache=True, _nrt=False)
 def _prefix_rows(code, prefix, r0, r1, padded_width):
     """prefix[r*(padded_width+1) + i] = sum over the first i cells of padded row r of the packed
-    code (empty | cop << 8 | active << 16). The fields carry into each other in the sum, but the
-    difference of two prefixes is the exact packed count of the cells between them, and a row
-    holds at most 2^31 / 65793 (> 32,000) cells, so no sum overflows."""
+    code (empty | cop << 8 | active << 16). The fields carry into each other in the sum, and a
+    very long row of active cells would wrap the int32, but the difference of two prefixes,
+    taken modulo 2^32 like every int32 store, is the exact packed count of the cells between
+    them: at most 2 radius + 1 < 256 per field, so the fields of a diamond's sum never carry."""
     for r in range(r0, r1):
         base = r * (padded_width + 1)
         row = r * padded_width
@@ -266,11 +267,11 @@ def _arrest(code, cit_x, cit_y, cit_state, cit_jail, victim, target, n_cit, widt
 
 
 @njit(cache=True, _nrt=False)
-def _claim_band(occupant, target, claim, cell0, cell1, key, step):
+def _claim_band(occupant, target, claim, cell0, cell1, key, step, spare):
     """Each mover's claim on its target; the highest claim stays. Branch-free (an empty cell or
-    an agent without a target writes to the spare last slot of ``claim``): the occupancy of
-    cells and the outcome of claims are random, so branches on them are mispredicted."""
-    spare = claim.shape[0] - 1
+    an agent without a target writes to the band's own ``spare`` slot after the cells): the
+    occupancy of cells and the outcome of claims are random, so branches on them are
+    mispredicted."""
     for cell in range(cell0, cell1):
         a = occupant[cell]
         agent = a if a >= 0 else 0
@@ -283,15 +284,18 @@ def _claim_band(occupant, target, claim, cell0, cell1, key, step):
 
 @njit(cache=True, parallel=True)
 def _claim(occupant, target, claim, bands, parity, width, key, step, parallel):
-    """Claims of the movers in the bands of one parity (race-free: see the module docstring)."""
+    """Claims of the movers in the bands of one parity (race-free: see the module docstring;
+    ``claim`` has one spare slot per band after its ``width * height`` cells)."""
     n_bands = bands.shape[0] - 1
+    n_cells = bands[n_bands] * width
     if n_bands == 1 or not parallel:
         if parity == 0:
-            _claim_band(occupant, target, claim, 0, bands[n_bands] * width, key, step)
+            _claim_band(occupant, target, claim, 0, n_cells, key, step, n_cells)
         return
     for b in prange(n_bands // 2):
         band = 2 * b + parity
-        _claim_band(occupant, target, claim, bands[band] * width, bands[band + 1] * width, key, step)
+        _claim_band(occupant, target, claim, bands[band] * width, bands[band + 1] * width, key,
+                    step, n_cells + band)
 
 
 @njit(cache=True, _nrt=False)
@@ -386,7 +390,7 @@ def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
     new_state = np.empty(n_cit, dtype=np.int8)
     target = np.full(n_cit + cop_x.shape[0], -1, dtype=np.int32)
     victim = np.empty(cop_x.shape[0], dtype=np.int32)
-    claim = np.full(width * height + 1, -1, dtype=np.int64)  # the last slot is _claim_band's spare
+    claim = np.full(width * height + bands.shape[0] - 1, -1, dtype=np.int64)  # + a spare per band
     for t in range(legitimacy_by_step.shape[0]):
         step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion,
                          cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width,
