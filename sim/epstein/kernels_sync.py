@@ -356,6 +356,8 @@ def step_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship
                      max_jail_term, movement, key, step, prefix, around, new_state, target,
                      victim, claim, bands, work):
     """One synchronous step: count → decide → show → arrest → move (module docstring)."""
+    if claim.shape[0] < width * height + bands.shape[0] - 1:
+        raise ValueError("claim needs width*height cells plus one spare slot per band")
     n_cit = cit_x.shape[0]
     work[WORK_UPDATES] += n_cit + cop_x.shape[0]
     parallel = n_cit + cop_x.shape[0] >= PARALLEL_MIN_AGENTS  # same results either way
