@@ -180,17 +180,6 @@ class Experiment:
         # the code new runs use: recorded before they start (each sweep keeps its own)
         self.revision, self.dirty = git_revision(), git_dirty()
         self.analysis_revision = self.revision
-        # what an earlier invocation recorded (used when --reuse keeps its sweeps)
-        self._previous, self._previous_revision, self._previous_dirty = {}, None, False
-        old_manifest = self.out / "manifest.json"
-        if old_manifest.is_file():
-            try:
-                m = json.loads(old_manifest.read_text())
-                self._previous = {s["label"]: s for s in m.get("sweeps", [])}
-                self._previous_revision = m.get("git_revision")
-                self._previous_dirty = m.get("git_dirty", False)
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
 
     # ---- runs
     def base_overrides(self) -> list[str]:
@@ -217,12 +206,8 @@ class Experiment:
         reused = bool(self.args.reuse and stamp.is_file() and _same_sweep(stamp, cmd, n_runs))
         if reused:  # keep what the original runs took and which code made them
             old = json.loads(stamp.read_text())
-            prev = self._previous.get(label, {})
-            seconds = old.get("seconds", prev.get("seconds", float("nan")))
-            revision = old.get("git_revision", prev.get("git_revision", self._previous_revision
-                                                        or self.revision))
-            dirty = old.get("git_dirty", prev.get("git_dirty", self._previous_dirty
-                                                  if self._previous_revision else self.dirty))
+            seconds = old.get("seconds", float("nan"))
+            revision, dirty = old.get("git_revision", "unknown"), old.get("git_dirty", False)
         else:
             if sweep_dir.exists():
                 shutil.rmtree(sweep_dir)

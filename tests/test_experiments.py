@@ -97,12 +97,10 @@ def test_experiment_outputs_are_well_formed(small, name: str) -> None:
 
 def test_french_withdrawal_arms_agree_before_the_exit(small) -> None:
     """Common random numbers: the arms share everything until the partner leaves, so the
-    placebo effects before the exit vanish (up to the last pre-exit day: the model's date runs
-    one day ahead of the recorded date, see docs/findings.md)."""
+    placebo effects before the exit are exactly zero."""
     eff = pd.read_csv(small("french_withdrawal") / "effects.csv")
     placebo = eff[eff["outcome"].str.startswith("pre_")]
-    assert len(placebo) == 2
-    assert (placebo["effect"].abs() <= 0.01 * placebo["reference_mean"].abs()).all()
+    assert len(placebo) == 2 and (placebo["effect"] == 0).all()
 
 
 def test_accuracy_grid_has_every_cell(small) -> None:

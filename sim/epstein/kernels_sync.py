@@ -89,7 +89,8 @@ def _chunks(n):
 # prange body (measured: the count stencil ran 5-8x slower written inline).
 
 
-def count_scratch(width: int, height: int, pad: int) -> np.ndarray:
+@njit(cache=True)
+def count_scratch(width, height, pad):
     """Scratch for :func:`count_in_vision`: the row prefix sums of the padded grid."""
     return np.empty((height + 2 * pad) * (width + 2 * pad + 1), dtype=np.int32)
 
@@ -387,7 +388,7 @@ def run_synchronous(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
                     max_jail_term, movement, key, first_step, bands, counts, work):
     """Steps ``first_step ..`` with one L per step; counts[t] = (active, quiet, jailed) after each."""
     n_cit = cit_x.shape[0]
-    prefix = np.empty((height + 2 * pad) * (width + 2 * pad + 1), dtype=np.int32)  # count_scratch
+    prefix = count_scratch(width, height, pad)
     around = np.empty(width * height, dtype=np.int32)
     new_state = np.empty(n_cit, dtype=np.int8)
     target = np.full(n_cit + cop_x.shape[0], -1, dtype=np.int32)

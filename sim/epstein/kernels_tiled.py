@@ -113,11 +113,22 @@ def _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, sta
                 cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x, cop_y, cit_dx,
                 cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad, citizen_vision,
                 cop_vision, legitimacy, threshold, p_arrest, max_jail_term, movement, key, step,
-                tile_work):
-    """All tiles of one colour, in parallel; tile (tx, ty) adds its work to tile_work[tile]."""
+                tile_work, parallel):
+    """All tiles of one colour, in parallel (or one after another on small grids: same
+    results, no thread launch); tile (tx, ty) adds its work to tile_work[tile]."""
     m = COLOURS_PER_AXIS
     per_row = (n_tx - colour_x + m - 1) // m
     per_col = (n_ty - colour_y + m - 1) // m
+    if not parallel:
+        for item in range(per_row * per_col):
+            tx = colour_x + m * (item % per_row)
+            ty = colour_y + m * (item // per_row)
+            _run_tile(tx, ty, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code, occupant,
+                      cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x, cop_y,
+                      cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
+                      citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                      movement, key, step, tile_work[ty * n_tx + tx])
+        return
     for item in prange(per_row * per_col):
         tx = colour_x + m * (item % per_row)
         ty = colour_y + m * (item // per_row)
@@ -126,23 +137,6 @@ def _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, sta
                   cit_off, cop_dx, cop_dy, cop_off, width, height, pad, citizen_vision, cop_vision,
                   legitimacy, threshold, p_arrest, max_jail_term, movement, key, step,
                   tile_work[ty * n_tx + tx])
-
-
-@njit(cache=True)
-def _run_colour_serial(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code,
-                       occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x,
-                       cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
-                       citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
-                       movement, key, step, tile_work):
-    """Serial twin of :func:`_run_colour` for small grids (same results, no thread launch)."""
-    m = COLOURS_PER_AXIS
-    for ty in range(colour_y, n_ty, m):
-        for tx in range(colour_x, n_tx, m):
-            _run_tile(tx, ty, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code, occupant, cit_x,
-                      cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x, cop_y, cit_dx,
-                      cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad, citizen_vision,
-                      cop_vision, legitimacy, threshold, p_arrest, max_jail_term, movement, key,
-                      step, tile_work[ty * n_tx + tx])
 
 
 @njit(cache=True)
@@ -166,23 +160,17 @@ def step_tiled(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk
         colours[i] = colours[j]
         colours[j] = tmp
     stamp = np.uint8(step & 255)  # every agent acts every step: its stamp is step or step-1
+    parallel = cit_x.shape[0] + cop_x.shape[0] >= PARALLEL_MIN_AGENTS  # same results either way
     for c in range(n_colours):
         colour_x = colours[c] % m
         colour_y = colours[c] // m
         if colour_x >= n_tx or colour_y >= n_ty:
             continue
-        if cit_x.shape[0] + cop_x.shape[0] < PARALLEL_MIN_AGENTS:
-            _run_colour_serial(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp,
-                               code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
-                               risk_aversion, cop_x, cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy,
-                               cop_off, width, height, pad, citizen_vision, cop_vision, legitimacy,
-                               threshold, p_arrest, max_jail_term, movement, key, step, tile_work)
-        else:
-            _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code,
-                        occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x,
-                        cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
-                        citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
-                        movement, key, step, tile_work)
+        _run_colour(colour_x, colour_y, n_tx, n_ty, off_x, off_y, buffer, acted, stamp, code,
+                    occupant, cit_x, cit_y, cit_state, cit_jail, hardship, risk_aversion, cop_x,
+                    cop_y, cit_dx, cit_dy, cit_off, cop_dx, cop_dy, cop_off, width, height, pad,
+                    citizen_vision, cop_vision, legitimacy, threshold, p_arrest, max_jail_term,
+                    movement, key, step, tile_work, parallel)
 
 
 @njit(cache=True)

@@ -26,8 +26,8 @@ def with_value(obj, dotted: str, value):
 
 
 def pending(timeline) -> list:
-    """The interventions in the order they apply: by date, same-day ones in the order written."""
-    return sorted(timeline, key=lambda iv: parse_date("timeline.date", iv.date))
+    """(date, intervention) in the order they apply: by date, same-day ones as written."""
+    return sorted(((parse_date("timeline.date", iv.date), iv) for iv in timeline), key=lambda d: d[0])
 
 
 def apply(model) -> None:
@@ -39,9 +39,8 @@ def apply(model) -> None:
         model.timeline_pending = pending(model.cfg.scenario.timeline)
     changed = model.steps == 0
     queue = model.timeline_pending
-    while queue and parse_date("timeline.date", queue[0].date) <= model.date:
-        iv = queue.pop(0)
-        dated = parse_date("timeline.date", iv.date)
+    while queue and queue[0][0] <= model.date:
+        dated, iv = queue.pop(0)
         model.cfg = with_value(model.cfg, iv.key, iv.value)
         note = iv.note or f"{iv.key} = {iv.value}"
         if dated != model.date:
