@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from numba import njit
 
 import sim.epstein.grid as grid_module
 import sim.epstein.kernels as kernels
@@ -23,6 +24,7 @@ import sim.epstein.kernels_sync as kernels_sync
 import sim.epstein.kernels_tiled as kernels_tiled
 import sim.epstein.prefetch as prefetch_module
 import sim.epstein.rules as rules
+import sim.epstein.simd as simd
 import sim.epstein.twins as twins
 import sim.rng as rng_module
 from sim.epstein import (
@@ -113,8 +115,9 @@ class _Strict(np.ndarray):
 def _pure_python_kernels():
     """Swap every numba dispatcher used by the kernels for its ``py_func``."""
     modules = [kernels, kernels_sync, kernels_tiled, grid_module, rules, rng_module]
-    saved = [(kernels, "prefetch", kernels.prefetch)]
+    saved = [(kernels, "prefetch", kernels.prefetch), (kernels, "diamond_counts", kernels.diamond_counts)]
     kernels.prefetch = prefetch_module.prefetch_py  # an LLVM intrinsic has no py_func
+    kernels.diamond_counts = simd.diamond_counts_py
     for module in modules:
         for name, obj in list(vars(module).items()):
             if hasattr(obj, "py_func"):
@@ -165,6 +168,40 @@ def test_scan_vision_counts_the_diamond_without_its_centre():
                 expected_j = where[n] if n < where.size else -1
                 assert kernels.nth_in_vision(code, center, offsets, value, n) == expected_j
                 assert twins.nth_in_vision(code, center, offsets, value, n) == expected_j
+
+
+@njit
+def _diamond_counts_at(code, centers, radius, padded_width):
+    return np.array([simd.diamond_counts(code, c, radius, padded_width) for c in centers])
+
+
+@pytest.mark.parametrize("radius", [1, 4, 7, simd.MAX_RADIUS])
+def test_diamond_counts_equals_its_twin_everywhere(radius):
+    """Every real cell, seam and grid corners included (the last rows load a window that ends at
+    the array's last byte), counts the same as the cell-by-cell twin; a grid of random codes
+    with different fields (empty, cop, active) per cell."""
+    width, height = 2 * radius + 3, 2 * radius + 2
+    _, code = _random_grid(width, height, radius, seed=radius)
+    padded_width = width + 2 * radius
+    centers = np.array([padded_index(x, y, padded_width, radius)
+                        for y in range(height) for x in range(width)], dtype=np.int64)
+    got = _diamond_counts_at(code, centers, radius, padded_width)
+    expected = [simd.diamond_counts_py(code, int(c), radius, padded_width) for c in centers]
+    assert got.tolist() == expected
+    assert len(set(expected)) > 5  # the counts differ from cell to cell
+
+
+def test_scan_vision_wide_radius_takes_the_cell_loop():
+    """Beyond simd.MAX_RADIUS a row does not fit one window: the scalar loop counts it, the same
+    as the twin."""
+    radius = simd.MAX_RADIUS + 2
+    width, height = 2 * radius + 2, 2 * radius + 1
+    cells, code = _random_grid(width, height, radius, seed=5)
+    padded_width = width + 2 * radius
+    for x, y in [(0, 0), (width - 1, height - 1), (3, 7)]:
+        center = padded_index(x, y, padded_width, radius)
+        assert tuple(kernels.scan_vision(code, center, radius, padded_width)) == \
+            twins.scan_vision(code, center, radius, padded_width)
 
 
 def test_count_in_vision_matches_twin_and_scan():

@@ -24,6 +24,7 @@ from numba import njit
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, padded_index, set_code, wrap
 from sim.epstein.prefetch import prefetch
 from sim.epstein.rules import is_active_epstein_2002, round_half_even_ratio
+from sim.epstein.simd import LANES, MAX_RADIUS, diamond_counts
 from sim.rng import below, counter_bits, counter_uniform, splitmix_word
 
 __all__ = [
@@ -56,22 +57,30 @@ def scan_vision(code, center, radius, padded_width):
     """Look around: count the empty cells, cops and active citizens in the vision diamond.
 
     ``center`` is the flat padded index of the looking agent's cell, which is not part of its
-    vision (Mesa's ``get_neighborhood`` excludes it): the loop sums the full diamond row by row
-    (contiguous, branch-free) and takes the centre out afterwards. Returns ``(n_empty, n_cop, n_active)``.
+    vision (Mesa's ``get_neighborhood`` excludes it): the full diamond is counted and the
+    centre taken out afterwards. Radii up to ``simd.MAX_RADIUS`` count a row per vector
+    (:func:`sim.epstein.simd.diamond_counts`), wider ones cell by cell; both give the same
+    counts. Returns ``(n_empty, n_cop, n_active)``.
     """
-    n_empty = 0
-    n_cop = 0
-    n_active = 0
-    for dy in range(-radius, radius + 1):
-        half_width = radius - abs(dy)
-        row = center + dy * padded_width
-        for i in range(row - half_width, row + half_width + 1):
-            c = code[i]
-            n_empty += c == EMPTY
-            n_cop += c == COP
-            n_active += c == ACTIVE
+    if radius <= MAX_RADIUS and code.shape[0] >= LANES:
+        packed = diamond_counts(code, center, radius, padded_width)
+        n_empty = packed & 0xFFFF
+        n_cop = (packed >> 16) & 0xFFFF
+        n_active = packed >> 32
+    else:
+        n_empty = 0
+        n_cop = 0
+        n_active = 0
+        for dy in range(-radius, radius + 1):
+            half_width = radius - abs(dy)
+            row = center + dy * padded_width
+            for i in range(row - half_width, row + half_width + 1):
+                c = code[i]
+                n_empty += c == EMPTY
+                n_cop += c == COP
+                n_active += c == ACTIVE
     own = code[center]
-    return n_empty, n_cop - (own == COP), n_active - (own == ACTIVE)
+    return n_empty - (own == EMPTY), n_cop - (own == COP), n_active - (own == ACTIVE)
 
 
 @njit(cache=True, inline="always")
@@ -89,6 +98,23 @@ def nth_in_vision(code, center, offsets, value, n):
 
 
 @njit(cache=True, inline="always")
+def _first_empty_try(code, center, offsets, seed, first_word):
+    """Tries ``2 first_word .. 2 first_word + 7`` (four words) of
+    :func:`random_empty_in_vision`: the diamond index of the first that lands on an empty cell,
+    -1 if none does. All eight are drawn and looked at, and the first hit is kept by a select,
+    not a branch: whether a random cell is empty is a coin flip the CPU cannot predict."""
+    n_offsets = offsets.shape[0]
+    found = -1
+    for w in range(first_word, first_word + 4):
+        word = splitmix_word(seed, w + 1)
+        for bits in (word & np.uint64(0xFFFFFFFF), word >> np.uint64(32)):
+            j = below(bits, n_offsets)
+            hit = (code[center + offsets[j]] == EMPTY) & (found < 0)
+            found = j if hit else found
+    return found
+
+
+@njit(cache=True, inline="always")
 def random_empty_in_vision(code, center, offsets, n_empty, key, step, agent):
     """Diamond index of a uniformly random empty cell in vision (Mesa: ``random.choice``).
 
@@ -96,18 +122,13 @@ def random_empty_in_vision(code, center, offsets, n_empty, key, step, agent):
     and the first empty one wins; after ``MOVE_TRIES`` occupied picks, the ``k``-th empty cell
     for a uniform ``k``. Either way every empty cell is equally likely. Try ``2w`` and ``2w+1``
     are the low and high 32 bits of word ``w + 1`` of a SplitMix64 sequence seeded by one
-    counter draw (one mix per two tries), turned into indices by multiply-shift. ``n_empty``
-    must be > 0.
+    counter draw (one mix per two tries), turned into indices by multiply-shift. The tries are
+    looked at eight at a time (:func:`_first_empty_try`). ``n_empty`` must be > 0.
     """
-    n_offsets = offsets.shape[0]
     seed = counter_bits(key, step, agent, PURPOSE_MOVE)
-    for w in range(MOVE_TRIES // 2):
-        word = splitmix_word(seed, w + 1)
-        j = below(word & np.uint64(0xFFFFFFFF), n_offsets)
-        if code[center + offsets[j]] == EMPTY:
-            return j
-        j = below(word >> np.uint64(32), n_offsets)
-        if code[center + offsets[j]] == EMPTY:
+    for first_word in range(0, MOVE_TRIES // 2, 4):
+        j = _first_empty_try(code, center, offsets, seed, first_word)
+        if j >= 0:
             return j
     k = int(counter_uniform(key, step, agent, PURPOSE_MOVE_FALLBACK) * n_empty)
     return nth_in_vision(code, center, offsets, EMPTY, k)
@@ -209,8 +230,8 @@ PREFETCH_NEAR = 8  # activations ahead whose vision rows are prefetched
 
 
 @njit(cache=True, inline="always")
-def _prefetch_ahead(order, n, n_agents, n_cit, code, cit_x, cit_y, cit_state, cit_jail, hardship,
-                    risk_aversion, cop_x, cop_y, padded_width, pad, radius):
+def _prefetch_ahead(order, n, n_agents, n_cit, code, occupant, cit_x, cit_y, cit_state, cit_jail,
+                    hardship, risk_aversion, cop_x, cop_y, width, padded_width, pad, radius):
     """Ask for the memory the activations n+PREFETCH_NEAR and n+PREFETCH_FAR will touch."""
     if n + PREFETCH_FAR < n_agents:
         far = order[n + PREFETCH_FAR]
@@ -232,6 +253,7 @@ def _prefetch_ahead(order, n, n_agents, n_cit, code, cit_x, cit_y, cit_state, ci
         else:
             x = np.int64(cop_x[near - n_cit])
             y = np.int64(cop_y[near - n_cit])
+        pass  # prefetch(occupant, y * width + x)
         center = padded_index(x, y, padded_width, pad)
         for dy in range(-radius, radius + 1):
             row = center + dy * padded_width
@@ -251,8 +273,8 @@ def step_sequential(code, occupant, cit_x, cit_y, cit_state, cit_jail, hardship,
     shuffle_order(order, key, step)
     for n in range(n_agents):
         if PREFETCH_NEAR > 0:
-            _prefetch_ahead(order, n, n_agents, n_cit, code, cit_x, cit_y, cit_state, cit_jail,
-                            hardship, risk_aversion, cop_x, cop_y, padded_width, pad,
+            _prefetch_ahead(order, n, n_agents, n_cit, code, occupant, cit_x, cit_y, cit_state,
+                            cit_jail, hardship, risk_aversion, cop_x, cop_y, width, padded_width, pad,
                             max(citizen_vision, cop_vision))
         a = order[n]
         if a < n_cit:
