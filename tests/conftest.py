@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pathlib
 
 import pytest
 
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".numba_cache"))
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _source_hash() -> str:
+    """The Makefile's SRC_HASH: sha1 of every sim/**/*.py, concatenated in sorted path order.
+    numba's cache does not notice when a function inlined from another module changes, so a
+    cache directory per source state is what keeps a plain ``pytest`` from running stale code."""
+    paths = sorted(str(p.relative_to(_ROOT)) for p in (_ROOT / "sim").rglob("*.py"))
+    return hashlib.sha1(b"".join((_ROOT / p).read_bytes() for p in paths)).hexdigest()[:12]
+
+
+os.environ.setdefault("NUMBA_CACHE_DIR", str(_ROOT / ".numba_cache" / _source_hash()))
 
 import sim  # noqa: E402
 

@@ -115,8 +115,10 @@ class _Strict(np.ndarray):
 def _pure_python_kernels():
     """Swap every numba dispatcher used by the kernels for its ``py_func``."""
     modules = [kernels, kernels_sync, kernels_tiled, grid_module, rules, rng_module]
-    saved = [(kernels, "prefetch", kernels.prefetch), (kernels, "diamond_counts", kernels.diamond_counts)]
+    saved = [(kernels, name, getattr(kernels, name))
+             for name in ("prefetch", "prefetch_write", "diamond_counts")]
     kernels.prefetch = prefetch_module.prefetch_py  # an LLVM intrinsic has no py_func
+    kernels.prefetch_write = prefetch_module.prefetch_py
     kernels.diamond_counts = simd.diamond_counts_py
     for module in modules:
         for name, obj in list(vars(module).items()):

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, padded_index, set_code, wrap
-from sim.epstein.prefetch import prefetch
+from sim.epstein.prefetch import prefetch, prefetch_write
 from sim.epstein.rules import is_active_epstein_2002, round_half_even_ratio
 from sim.epstein.simd import LANES, MAX_RADIUS, diamond_counts
 from sim.rng import below, counter_bits, counter_uniform, splitmix_word
@@ -253,7 +253,7 @@ def _prefetch_ahead(order, n, n_agents, n_cit, code, occupant, cit_x, cit_y, cit
         else:
             x = np.int64(cop_x[near - n_cit])
             y = np.int64(cop_y[near - n_cit])
-        pass  # prefetch(occupant, y * width + x)
+        prefetch_write(occupant, y * width + x)  # the move writes -1 there
         center = padded_index(x, y, padded_width, pad)
         for dy in range(-radius, radius + 1):
             row = center + dy * padded_width
