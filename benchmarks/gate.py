@@ -66,8 +66,9 @@ COUNTER_RUNS = {
 @njit(cache=False)
 def reference_workload(grid, occupant, xs, ys, hardship, risk, state, jail, order, width, radius,
                        n_steps):
-    """Machine-speed yardstick with the memory and instruction mix of a sequential step: in a
-    random order, agents read their columns, sum their vision diamond on an int8 grid, decide,
+    """Machine-speed yardstick with the memory access pattern of a sequential step: in a
+    random order, agents read their columns, sum their vision diamond cell by cell on an int8
+    grid, decide,
     and write their state and a few grid cells; the working set (~0.8 MB for 31k agents) is
     that of our 200x200 workloads, so it meets the same caches. Frozen: never change it
     without --refresh."""
