@@ -193,6 +193,18 @@ def test_diamond_counts_equals_its_twin_everywhere(radius):
     assert len(set(expected)) > 5  # the counts differ from cell to cell
 
 
+def test_diamond_counts_sums_past_a_byte():
+    """A diamond of radius 15 holds 481 cells: on an all-empty grid the empty count needs more
+    than the 8 bits of a lane counter, and the cops' and actives' fields stay zero."""
+    radius = simd.MAX_RADIUS
+    width = height = 2 * radius + 1
+    code = grid_module.code_grid_from_occupants(np.full(width * height, EMPTY), width, height, radius)
+    padded_width = width + 2 * radius
+    centers = np.array([padded_index(0, 0, padded_width, radius),
+                        padded_index(width - 1, height - 1, padded_width, radius)], dtype=np.int64)
+    assert _diamond_counts_at(code, centers, radius, padded_width).tolist() == [481, 481]
+
+
 def test_scan_vision_wide_radius_takes_the_cell_loop():
     """Beyond simd.MAX_RADIUS a row does not fit one window: the scalar loop counts it, the same
     as the twin."""
