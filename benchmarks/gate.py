@@ -68,10 +68,9 @@ def reference_workload(grid, occupant, xs, ys, hardship, risk, state, jail, orde
                        n_steps):
     """Machine-speed yardstick with the memory access pattern of a sequential step: in a
     random order, agents read their columns, sum their vision diamond cell by cell on an int8
-    grid, decide,
-    and write their state and a few grid cells; the working set (~0.8 MB for 31k agents) is
-    that of our 200x200 workloads, so it meets the same caches. Frozen: never change it
-    without --refresh."""
+    grid, decide, and write their state and a few grid cells; the working set (~0.8 MB for 31k
+    agents) is that of our 200x200 workloads, so it meets the same caches. Frozen: never change
+    it without --refresh."""
     total = 0
     padded_width = width + 2 * radius
     for _ in range(n_steps):

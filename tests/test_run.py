@@ -68,7 +68,6 @@ def test_cli_writes_the_four_files_with_provenance(tmp_path):
     assert (tmp_path / "dashboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-
 def test_calendar_and_sparse_recording_lose_nothing():
     """Step s simulates day start + s, the date of its row and of its events; with
     ``record_every`` the last day is recorded too, and the flows of the days between records are
