@@ -12,9 +12,9 @@ import numba
 import numpy as np
 import pytest
 
-from sim import rng
-from sim.kernels import civilians as kc
-from sim.population import COLUMNS, DISPLACED, HOME, RECRUITED
+from sim.core import rng
+from sim.sahel.kernels import civilians as kc
+from sim.sahel.population import COLUMNS, DISPLACED, HOME, RECRUITED
 
 
 def _inputs(n: int, n_cells: int = 40_000, n_bands: int = 30, seed: int = 0):

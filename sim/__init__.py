@@ -9,6 +9,6 @@ __version__ = "0.1.0"
 
 from sim.api import load_config, run  # noqa: E402
 from sim.config import Config, ConfigError  # noqa: E402
-from sim.results import Results  # noqa: E402
+from sim.output.results import Results  # noqa: E402
 
 __all__ = ["run", "load_config", "Config", "ConfigError", "Results", "__version__"]

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim import aggregate as agg
 from sim.aggregate import AggregateError, aggregate
+from sim.tools import aggregate as agg
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 from sim.config import Config
-from sim.params import parameter_rows
+from sim.core.params import parameter_rows
 
 
 def test_odd_parameter_table_is_current():
-    out = subprocess.run([sys.executable, "-m", "sim.odd", "--check"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "sim.tools.odd", "--check"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
 
 

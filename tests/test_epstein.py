@@ -6,7 +6,7 @@ several seeds our runs fall within Mesa's seed-to-seed spread on both validated 
 (3) Epstein's legitimacy result: a sudden drop triggers an outburst where a larger gradual
 decline does not.
 
-The statistical criteria are defined in :mod:`sim.epstein.validate`: ``in_range`` (our mean
+The statistical criteria are defined in :mod:`sim.tools.epstein_validate`: ``in_range`` (our mean
 over seeds within [min, max] of Mesa's per-seed values), a two-sided Mann-Whitney U test of our
 per-seed values against Mesa's, and a two-sided Wilcoxon signed-rank test of runs started from
 Mesa's own populations against Mesa's runs (alpha = 0.01). With the 5 seeds of the fast test
@@ -24,15 +24,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.epstein import EpsteinConfig, LegitimacyChange, legitimacy_by_step, run_epstein, twins
+from sim.epstein import EpsteinConfig, LegitimacyChange, legitimacy_by_step, run_epstein
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, diamond_offsets
+from sim.epstein.kernels import twins
 from sim.epstein.mesa_reference import mesa_model, run_mesa, state_from_mesa
-from sim.epstein.rules import (
+from sim.rules.arrest import (
     arrest_probability_table_epstein_2002,
     is_active_epstein_2002,
     round_half_even_ratio,
 )
-from sim.epstein.validate import SETTINGS, run_validation
+from sim.tools.epstein_validate import SETTINGS, run_validation
 
 ALPHA = 0.01
 _WORKERS = min(2, os.cpu_count() or 1)

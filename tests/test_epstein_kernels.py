@@ -18,15 +18,16 @@ import numpy as np
 import pytest
 from numba import njit
 
+import sim.core.rng as rng_module
 import sim.epstein.grid as grid_module
-import sim.epstein.kernels as kernels
-import sim.epstein.kernels_sync as kernels_sync
-import sim.epstein.kernels_tiled as kernels_tiled
-import sim.epstein.prefetch as prefetch_module
-import sim.epstein.rules as rules
-import sim.epstein.simd as simd
-import sim.epstein.twins as twins
-import sim.rng as rng_module
+import sim.epstein.kernels.prefetch as prefetch_module
+import sim.epstein.kernels.sequential as kernels
+import sim.epstein.kernels.simd as simd
+import sim.epstein.kernels.synchronous as kernels_sync
+import sim.epstein.kernels.tiled as kernels_tiled
+import sim.epstein.kernels.twins as twins
+import sim.rules.arrest as rules
+from sim.core.rng import stream_key
 from sim.epstein import (
     NETLOGO_SETTINGS,
     EpsteinConfig,
@@ -38,7 +39,6 @@ from sim.epstein import (
 )
 from sim.epstein.grid import ACTIVE, COP, EMPTY, JAILED, QUIET, diamond_offsets, padded_index
 from sim.epstein.model import _grid_arguments
-from sim.rng import stream_key
 
 SMALL = EpsteinConfig(width=13, height=11, citizen_vision=3, cop_vision=2, steps=6,
                       legitimacy=0.6, max_jail_term=3, cop_density=0.1)

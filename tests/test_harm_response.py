@@ -8,9 +8,9 @@ import dataclasses
 import numpy as np
 
 import sim
-from sim import rng
-from sim.kernels import civilians as kc
-from sim.population import RECRUITED
+from sim.core import rng
+from sim.sahel.kernels import civilians as kc
+from sim.sahel.population import RECRUITED
 from tests.conftest import SMALL
 from tests.test_kernels import CELL_ORDER, ORDER, _civilian_inputs
 

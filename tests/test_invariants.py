@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import SahelModel
-from sim.population import DEAD, RECRUITED, STATUS_NAMES
+from sim.sahel.model import SahelModel
+from sim.sahel.population import DEAD, RECRUITED, STATUS_NAMES
 from tests.conftest import SMALL
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import rng
-from sim.kernels import civilians as kc
-from sim.kernels import fields as kf
-from sim.population import DEAD, DISPLACED, HOME, RECRUITED
+from sim.core import rng
+from sim.sahel.kernels import civilians as kc
+from sim.sahel.kernels import fields as kf
+from sim.sahel.population import DEAD, DISPLACED, HOME, RECRUITED
 
 
 def _civilian_inputs(seed: int, n: int = 400, w: int = 6, h: int = 5, n_bands: int = 3):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim import rng
-from sim.config_actors import COMMUNITIES
-from sim.population import COLUMNS, HOME, Population, place_population
+from sim.core import rng
+from sim.core.codes import COMMUNITIES
+from sim.sahel.population import COLUMNS, HOME, Population, place_population
 from sim.world import build_world
 
 

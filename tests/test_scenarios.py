@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim.config import CONFIG_DIR
-from sim.model import SahelModel
+from sim.sahel.model import SahelModel
 from tests.conftest import SMALL
 
 SCENARIOS = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))

@@ -10,7 +10,7 @@ PNAS 99 (suppl. 3): 7243-7250. Rules as in Mesa's example ``epstein_civil_violen
 (11,)
 """
 
-from sim.epstein.config import NETLOGO_SETTINGS, UPDATE_SCHEMES, EpsteinConfig, LegitimacyChange
+from sim.config.epstein import NETLOGO_SETTINGS, UPDATE_SCHEMES, EpsteinConfig, LegitimacyChange
 from sim.epstein.model import WORK_NAMES, EpsteinResult, legitimacy_by_step, run_epstein
 from sim.epstein.state import EpsteinState, bytes_per_agent, init_state
 

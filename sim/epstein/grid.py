@@ -13,7 +13,8 @@ row-major (dy ascending, then dx ascending); kernels and twins use this order th
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.core.jit import inline
 
 __all__ = [
     "EMPTY", "COP", "QUIET", "ACTIVE", "JAILED",
@@ -47,13 +48,13 @@ def padded_shape(width: int, height: int, pad: int) -> tuple[int, int]:
     return height + 2 * pad, width + 2 * pad
 
 
-@njit(cache=True, inline="always")
+@inline
 def padded_index(x: int, y: int, padded_width: int, pad: int) -> int:
     """Flat index in the padded grid of the real cell (x, y)."""
     return (y + pad) * padded_width + x + pad
 
 
-@njit(cache=True, inline="always")
+@inline
 def wrap(value: int, size: int) -> int:
     """``value mod size`` for ``-size <= value < 2*size`` (one step across the seam at most)."""
     if value < 0:
@@ -63,7 +64,7 @@ def wrap(value: int, size: int) -> int:
     return value
 
 
-@njit(cache=True, inline="always")
+@inline
 def set_code(code: np.ndarray, x: int, y: int, value: np.int8, width: int, height: int, pad: int) -> None:
     """Write ``value`` at real cell (x, y) and at its halo copies (width, height >= 2*pad+1)."""
     padded_width = width + 2 * pad

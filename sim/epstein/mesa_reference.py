@@ -1,7 +1,7 @@
 """Mesa's own Epstein example as the reference implementation, and the statistics we compare.
 
 Runs ``mesa.examples.advanced.epstein_civil_violence`` (Mesa 3.5) on the settings of an
-:class:`~sim.epstein.config.EpsteinConfig`, copies a Mesa population into our state (so both
+:class:`~sim.config.epstein.EpsteinConfig`, copies a Mesa population into our state (so both
 implementations can start from the same agents), and reduces count series to the summary
 statistics of the validation (docs/epstein.md). Mesa is imported lazily: importing it switches
 ``multiprocessing`` to the spawn start method.
@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.epstein.config import EpsteinConfig
+from sim.config.epstein import EpsteinConfig
 from sim.epstein.grid import ACTIVE, COP, JAILED, QUIET, code_grid_from_occupants
 from sim.epstein.state import EpsteinState
 

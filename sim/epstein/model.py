@@ -4,9 +4,9 @@ A step is, for ``update="sequential"`` (Mesa's order of events, per agent in a f
 order): a jailed citizen serves one step of its sentence; a free citizen looks around, turns
 active or quiet, then moves to a random empty cell in vision; a cop looks around, arrests one
 random active citizen in vision, then moves. ``update="tiled"`` does exactly this within tiles
-and runs far-apart tiles in parallel (:mod:`sim.epstein.kernels_tiled`). For
+and runs far-apart tiles in parallel (:mod:`sim.epstein.kernels.tiled`). For
 ``update="synchronous"`` the same rules run as phases over all agents at once: citizens decide
-→ cops arrest → everyone moves (:mod:`sim.epstein.kernels_sync`). After the step the active, quiet and jailed citizens are
+→ cops arrest → everyone moves (:mod:`sim.epstein.kernels.synchronous`). After the step the active, quiet and jailed citizens are
 counted (Mesa's ``_update_counts``).
 """
 
@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.epstein import kernels, kernels_sync, kernels_tiled
-from sim.epstein.config import EpsteinConfig
+from sim.config.epstein import EpsteinConfig
+from sim.core.rng import stream_key
 from sim.epstein.grid import diamond_offsets
-from sim.epstein.rules import arrest_probability_table_epstein_2002
+from sim.epstein.kernels import sequential as kernels
+from sim.epstein.kernels import synchronous as kernels_sync
+from sim.epstein.kernels import tiled as kernels_tiled
 from sim.epstein.state import EpsteinState, init_state
-from sim.rng import stream_key
+from sim.rules.arrest import arrest_probability_table_epstein_2002
 
 __all__ = ["EpsteinResult", "run_epstein", "legitimacy_by_step", "WORK_NAMES"]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.epstein.config import EpsteinConfig
+from sim.config.epstein import EpsteinConfig
+from sim.core.columns import Column
+from sim.core.rng import stream
 from sim.epstein.grid import COP, EMPTY, QUIET, code_grid_from_occupants
-from sim.population import Column
-from sim.rng import stream
 
 __all__ = ["Column", "CITIZEN_COLUMNS", "COP_COLUMNS", "EpsteinState", "init_state", "bytes_per_agent"]
 

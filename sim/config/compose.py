@@ -1,0 +1,171 @@
+"""Composing and validating configs: Hydra's ConfigStore, ``load_config``, ``to_config``.
+
+The schema (:mod:`sim.config.schema`) is registered in Hydra's ConfigStore as ``sahel_schema``
+and is the first entry of ``configs/config.yaml``'s defaults list, so every group is merged into
+a typed node: an unknown key or a wrong type fails at composition. Ranges and cross-field rules
+are then checked by :func:`sim.core.params.validate`, whose errors name the key, the value and
+what is allowed. Hydra's own composition errors are rewritten into the same form
+(:func:`explain`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from sim.config.schema import Config
+from sim.core.params import ConfigError, validate
+
+__all__ = ["CONFIG_DIR", "load_config", "to_config", "config_hash", "config_yaml", "register_schema",
+           "schema_node", "explain"]
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def register_schema() -> None:
+    """Register the schema in Hydra's ConfigStore (idempotent)."""
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="sahel_schema", node=schema_node())
+
+
+def schema_node() -> DictConfig:
+    """The typed schema as an OmegaConf node. The dataclasses are frozen for Python users; the
+    node is made writable so that YAML groups and overrides can be merged into it (types and
+    keys are still enforced)."""
+    node = OmegaConf.structured(Config)
+    _writable(node)
+    return node
+
+
+def _writable(node) -> None:
+    OmegaConf.set_readonly(node, None)
+    children = node.values() if isinstance(node, DictConfig) else (node if isinstance(node, ListConfig) else ())
+    for child in children if not isinstance(node, DictConfig) else (node._get_node(k) for k in node.keys()):
+        if isinstance(child, DictConfig | ListConfig):
+            _writable(child)
+
+
+_TYPE_NAMES = {"Integer": "int", "Float": "float", "Boolean": "bool", "String": "str"}
+
+_HYDRA_MESSAGES = [
+    # (pattern in Hydra/OmegaConf's message, how to say it)
+    (re.compile(r"Could not find '([\w/]+)/(\w+)'.*?Available options in '\w+':\s*(.*)", re.S),
+     lambda m: ConfigError(m[1], m[2], "one of " + ", ".join(m[3].split()))),
+    (re.compile(r"Key '(\w+)' not in '\w+'.*?full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[2], "<unknown key>", "only keys declared in the schema (sim/config/)")),
+    (re.compile(r"Key '(\w+)' is not in struct.*?full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[2], "<unknown key>", "only keys declared in the schema (sim/config/)")),
+    (re.compile(r"Could not override '([\w.]+)'.*?Key '(\w+)' is not in struct", re.S),
+     lambda m: ConfigError(m[1], "<unknown key>", "only keys declared in the schema (sim/config/)")),
+    (re.compile(r"Value '(.*?)' (?:of type '\w+' )?could not be converted to (\w+).*?full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[3], m[1], f"a value of type {_TYPE_NAMES.get(m[2], m[2])}")),
+    (re.compile(r"Invalid value '(.*?)', expected one of \[(.*?)\].*?full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[3], m[1], f"one of {m[2]}")),
+]
+
+
+def explain(exc: BaseException) -> ConfigError:
+    """Turn a Hydra/OmegaConf composition error into a :class:`ConfigError` with a clear message."""
+    text = str(exc)
+    cause = exc.__cause__
+    while cause is not None:
+        text += "\n" + str(cause)
+        cause = cause.__cause__
+    for pattern, make in _HYDRA_MESSAGES:
+        m = pattern.search(text)
+        if m:
+            return make(m)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return ConfigError("<config>", first, "a valid configuration")
+
+
+def to_config(cfg: DictConfig | Config) -> Config:
+    """Convert a composed DictConfig (or a Config) into a validated, frozen :class:`Config`."""
+    if isinstance(cfg, Config):
+        obj = cfg
+    else:
+        cfg = cfg.copy()
+        with _open(cfg):
+            cfg.pop("hydra", None)
+        _reject_unknown_keys(cfg, schema_node())
+        try:
+            merged = OmegaConf.merge(schema_node(), cfg)
+            obj = OmegaConf.to_object(merged)
+        except ConfigError:
+            raise
+        except Exception as exc:  # OmegaConf's ValidationError, KeyError, ... (may wrap our own)
+            inner = exc.__cause__ or exc.__context__
+            if isinstance(inner, ConfigError):
+                raise inner from None
+            raise explain(exc) from None
+    validate(obj)
+    return obj
+
+
+def _reject_unknown_keys(node: DictConfig, schema: DictConfig, prefix: str = "") -> None:
+    """Name the first key of ``node`` that the schema does not declare (dict-typed fields,
+    such as ``state.forces``, accept new names)."""
+    for key in node.keys():
+        full = f"{prefix}.{key}" if prefix else str(key)
+        if key not in schema:
+            raise ConfigError(full, "<unknown key>", "only keys declared in the schema (sim/config/)")
+        child, sub = node._get_node(key), schema._get_node(key)
+        if isinstance(child, DictConfig) and isinstance(sub, DictConfig) and not _is_open_dict(sub):
+            _reject_unknown_keys(child, sub, full)
+
+
+def _is_open_dict(node: DictConfig) -> bool:
+    """True for ``dict[str, X]`` fields (named profiles), false for dataclass nodes."""
+    return node._metadata.object_type in (dict, None)
+
+
+class _open:
+    """Temporarily lift OmegaConf's struct flag."""
+
+    def __init__(self, cfg: DictConfig):
+        self.cfg = cfg
+
+    def __enter__(self):
+        OmegaConf.set_struct(self.cfg, False)
+
+    def __exit__(self, *exc):
+        OmegaConf.set_struct(self.cfg, True)
+
+
+def load_config(overrides: list[str] | tuple[str, ...] = (), config_dir: str | Path | None = None) -> Config:
+    """Compose ``configs/config.yaml`` with Hydra-style ``overrides``; return a validated Config.
+
+    Works without Hydra's command line (for notebooks and tests)::
+
+        cfg = sim.load_config(["scenario=take_the_gloves_off", "seed=3"])
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register_schema()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir or CONFIG_DIR), version_base=None):
+            composed = compose(config_name="config", overrides=list(overrides))
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise explain(exc) from None
+    finally:
+        GlobalHydra.instance().clear()
+    return to_config(composed)
+
+
+def config_hash(cfg: Config) -> str:
+    """A short, stable hash of the resolved config (for provenance)."""
+    text = OmegaConf.to_yaml(OmegaConf.structured(cfg), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def config_yaml(cfg: Config) -> str:
+    """The resolved config as YAML."""
+    return OmegaConf.to_yaml(OmegaConf.structured(cfg))

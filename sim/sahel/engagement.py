@@ -1,0 +1,162 @@
+"""Engagements and civilian harm: what fighting does, shared by the fight phase and the bands.
+
+The actors are few (tens of units and bands), so these are plain Python over the actor tables,
+with the named streams ``forces`` and ``harm``. Rules and their sources:
+
+* **engagements** - ``mechanisms.attrition`` names the rule in :mod:`sim.rules.attrition`
+  (``deitchman_1962``: aimed fire on a detected enemy, area fire at ``rel_area_fire`` of that
+  on an undetected one; ``lanchester_square``: all fire aimed).
+* **civilian harm** - ``k_collateral`` x fire x (1 - discrimination) x local density
+  (people/km2, capped at ``collateral_density_cap``), attributed to the firer; gloves-off units
+  take reprisals (``rel_reprisal`` civilians per soldier lost) on the community most
+  sympathetic to the insurgents. Deaths are drawn here and realised in the harm phase.
+* **leaders** - a killed leader disrupts its band for ``dur_leader_disruption`` days and is
+  replaced after as long (:mod:`sim.sahel.bands`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.core.codes import COMMUNITIES, INSURGENT, MILITIA, PARTNER
+from sim.output.events import BATTLES, VAC
+from sim.rules.attrition import expected_losses
+
+__all__ = ["fire", "collateral", "kill_civilians", "add_violence", "suspect_community", "state_loss",
+           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries"]
+
+
+def local_density(model, cell: int) -> float:
+    density = float(model.field("people")[cell]) / (model.world.cell_km ** 2)
+    return min(density, model.cfg.mechanisms.collateral_density_cap)
+
+
+def fire(model, shooters: float, quality: float, aimed: bool) -> float:
+    """Expected enemy losses from one engagement (``mechanisms.attrition``)."""
+    m = model.cfg.mechanisms
+    return expected_losses(m.attrition, m.k_fire, shooters, quality, aimed, m.rel_area_fire)
+
+
+def collateral(model, cell: int, shooters: float, quality: float, discrimination: float) -> float:
+    """Expected civilian deaths from that fire in ``cell``."""
+    return model.cfg.mechanisms.k_collateral * shooters * quality * (1 - discrimination) * local_density(model, cell)
+
+
+def kill_civilians(model, cell: int, expected: float, perpetrator: int, faction: int = -1,
+                   community: int = -1) -> int:
+    """Draw civilian deaths (Poisson), attribute them, and leave them pending for realisation."""
+    if expected <= 0 or model.field("people")[cell] <= 0:
+        return 0
+    deaths = int(min(model.streams["harm"].poisson(expected), model.field("people")[cell]))
+    if deaths == 0:
+        return 0
+    acc = model.interval
+    if perpetrator == INSURGENT:
+        acc.civ_insurgents[faction] += deaths
+    else:
+        acc.civ_by_owner[perpetrator] += deaths
+    model.field("deaths_pending")[cell] += deaths
+    model.cum_civilian_deaths += deaths
+    harm = model.harm_ins_acc if perpetrator == INSURGENT else model.harm_state_acc
+    by_comm = model.people_by_comm[cell]
+    if community < 0:
+        harm[cell, :] += deaths * by_comm / max(by_comm.sum(), 1.0)
+    else:
+        harm[cell, community] += deaths
+    add_violence(model, cell, deaths)
+    return deaths
+
+
+def add_violence(model, cell: int, fatalities: float) -> None:
+    """Raise the cell's violence level by a per-capita amount: (fatalities + 1) per 1,000
+    residents, in units of ``violence_scale``, saturating (violence drives flight)."""
+    per_thousand = (fatalities + 1.0) / max(model.field("people")[cell] / 1000.0, 1.0)
+    model.field("violence")[cell] += 1.0 - math.exp(-per_thousand / model.cfg.mechanisms.violence_scale)
+    model.field("violence_events")[cell] += 1.0
+
+
+def suspect_community(model, cell: int) -> int:
+    """The community a gloves-off unit suspects: the one most sympathetic to the insurgents here."""
+    present = model.people_by_comm[cell] > 0
+    sym = np.where(present, np.asarray(model.cfg.population.sympathy0), -1.0)
+    return int(np.argmax(sym))
+
+
+def state_loss(model, unit: int, losses: float, cell: int) -> None:
+    """Apply losses to a unit; gloves-off units answer losses with reprisals on civilians."""
+    u = model.units
+    losses = min(losses, u.troops[unit])
+    u.troops[unit] -= losses
+    model.interval.state_losses += losses
+    if u.troops[unit] <= 0:
+        u.active[unit] = False
+    if u.gloves_off[unit] and losses > 0:
+        expected = model.cfg.state.rel_reprisal * losses
+        comm = suspect_community(model, cell)
+        d = kill_civilians(model, cell, expected, int(u.owner[unit]), community=comm)
+        if d:
+            model.events.add(model.date, VAC, "Attack", actor_name(model, unit), f"Civilians ({COMMUNITIES[comm]})",
+                             cell, d, d)
+
+
+def band_loss(model, band: int, losses: float) -> float:
+    b = model.bands
+    losses = min(losses, b.fighters[band])
+    b.fighters[band] -= losses
+    model.interval.insurgent_losses[b.faction[band]] += losses
+    return losses
+
+
+def actor_name(model, unit: int) -> str:
+    u = model.units
+    if u.owner[unit] == PARTNER:
+        return model.partner_names[u.partner[unit]]
+    country = model.world.country_names[u.country[unit]]
+    return f"{'Militia' if u.owner[unit] == MILITIA else 'Military Forces'} of {country}"
+
+
+def faction_name(model, band: int) -> str:
+    return model.faction_names[model.bands.faction[band]]
+
+
+def battle(model, band: int, unit: int, cell: int, band_attacks: bool, sub_type: str) -> None:
+    """One engagement between a band and a unit; the attacker's fire is aimed, the surprised
+    defender's is area fire unless it had detected the attacker."""
+    b, u, rng = model.bands, model.units, model.streams["forces"]
+    fq = model.cfg.insurgents.factions[faction_name(model, band)].quality * (1 + min(b.experience[band] / 1e4, 0.5))
+    fighters, troops = b.fighters[band], u.troops[unit]
+    unit_aimed = (not band_attacks) or bool(model.detected[band])
+    fighters_lost = rng.poisson(fire(model, troops, u.quality[unit], unit_aimed))
+    unit_loss = rng.poisson(fire(model, fighters, fq, True))
+    fighters_lost = band_loss(model, band, fighters_lost)
+    civ = kill_civilians(model, cell, collateral(model, cell, troops, u.quality[unit], u.discrimination[unit]),
+                         int(u.owner[unit]))
+    brut = model.cfg.insurgents.factions[faction_name(model, band)].brutality
+    civ += kill_civilians(model, cell, collateral(model, cell, fighters, fq, 1 - brut), INSURGENT, int(b.faction[band]))
+    before = u.troops[unit]
+    state_loss(model, unit, unit_loss, cell)
+    lost = before - u.troops[unit]
+    b.experience[band] += fighters
+    a1, a2 = (faction_name(model, band), actor_name(model, unit)) if band_attacks else (actor_name(model, unit), faction_name(model, band))
+    model.events.add(model.date, BATTLES, sub_type, a1, a2, cell, int(round(fighters_lost + lost)) + civ, civ)
+    add_violence(model, cell, fighters_lost + lost)
+    if band_attacks and lost > fighters_lost:  # a successful raid: loot strengthens the band
+        b.experience[band] += model.cfg.insurgents.loot_per_raid * 1e4
+
+
+def kill_leader(model, band: int) -> None:
+    b, fac = model.bands, model.cfg.insurgents.factions[faction_name(model, band)]
+    b.leaders[band] -= 1
+    b.t_disrupted[band] = model.steps + fac.dur_leader_disruption
+    b.t_leader_due[band] = model.steps + fac.dur_leader_disruption
+    model.interval.leaders_killed[b.faction[band]] += 1
+
+
+def operating_countries(model, country: int) -> list[int]:
+    """Countries a state's forces may act in: its own, or every core country under cross_border."""
+    w = model.world
+    if model.cfg.state.cross_border:
+        return [i for i, core in enumerate(w.is_core_country) if core]
+    return [country]

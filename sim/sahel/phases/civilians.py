@@ -1,0 +1,86 @@
+"""Phase 5, civilians: the civilian kernel (blame, grievance, recruitment, flight and return).
+
+Unwraps the population columns and cell fields, calls :func:`sim.sahel.kernels.civilians.civilian_update`,
+then hands new recruits to their bands (``people_per_agent`` fighters each).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.codes import RECRUITED
+from sim.sahel.kernels import civilians as k
+from sim.sahel.kernels.fields import box_sum, choose_refuges
+
+
+def pack_params(model) -> np.ndarray:
+    p, m = model.cfg.population, model.cfg.mechanisms
+    v = np.zeros(k.N_PARAMS)
+    v[k.P_S] = p.rel_harm_grievance
+    v[k.P_BLAME_STATE] = p.rel_blame_state
+    v[k.P_BLAME_INS] = p.rel_blame_insurgent
+    v[k.P_MEMORY_DECAY] = p.dur_harm_memory
+    v[k.P_RECOVERY] = p.rate_legitimacy_recovery
+    v[k.P_K] = p.arrest_k
+    v[k.P_T] = p.threshold
+    v[k.P_PULL] = p.rel_social_pull
+    v[k.P_JOIN] = p.p_join
+    v[k.P_FLEE] = p.p_flee
+    v[k.P_RETURN] = p.p_return
+    v[k.P_CALM] = m.calm
+    v[k.P_DT] = p.dur_civilian_update
+    return v
+
+
+def aggregate(model) -> None:
+    """Cell and community aggregates of the civilians (people present, tips, attitudes)."""
+    pop, n_comm = model.population, len(model.communities)
+    k.aggregate_cells(pop.cell, pop.community, pop.status, pop.legitimacy, pop.sympathy, pop.hardship, pop.harm,
+                      model.cfg.population.rel_harm_grievance, n_comm, float(pop.people_per_agent),
+                      model.field("people"), model.people_by_comm, model.field("tips"),
+                      model.sum_legit, model.sum_griev, model.n_alive)
+
+
+def _harm_units(model, acc: np.ndarray) -> np.ndarray:
+    """Deaths per (cell, community) -> harm units felt by the community there and nearby.
+
+    Victims' community in the cell feels it fully; the 3x3 neighbourhood (all communities)
+    feels half, spread per resident. One unit = ``harm_scale`` deaths per 1,000 residents.
+    """
+    w, h = model.world.width, model.world.height
+    people = np.maximum(model.people_by_comm, 1.0)
+    direct = acc / people * 1000.0
+    total = acc.sum(axis=1).reshape(w, h)
+    near = np.zeros((w, h))
+    box_sum(total, 1, near)
+    around = np.zeros((w, h))
+    box_sum(model.layers["people"].data, 1, around)
+    spill = 0.5 * near.reshape(-1) / np.maximum(around.reshape(-1), 1.0) * 1000.0
+    return ((direct + spill[:, None]) / model.cfg.population.harm_scale).astype(np.float64)
+
+
+def update(model) -> None:
+    cfg, pop, w = model.cfg, model.population, model.world
+    towns = w.towns
+    choose_refuges(model.layers["violence"].data, model.layers["control"].data, towns.x.astype(np.int64),
+                   towns.y.astype(np.int64), cfg.population.flee_radius, model.refuge)
+    appeal = np.array([f.appeal for f in cfg.insurgents.factions.values()], np.float64)
+    band_appeal = appeal[model.bands.faction[: max(model.bands.n, 1)]]
+    was_recruited = pop.status == RECRUITED
+    k.civilian_update(pop.cell, pop.home, pop.community, pop.status, pop.band, pop.hardship, pop.risk_aversion,
+                      pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
+                      np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
+                      model.field("troops_near"), model.field("fighters_near"),
+                      _harm_units(model, model.harm_state_acc), _harm_units(model, model.harm_ins_acc),
+                      model.field("violence"), model.field("push"), model.refuge, model.recruiter,
+                      pack_params(model), model.keys["civilians"], model.steps)
+    joined = np.flatnonzero((pop.status == RECRUITED) & ~was_recruited)
+    if joined.size:
+        per_band = np.bincount(pop.band[joined], minlength=model.bands.n)
+        model.bands.fighters[: model.bands.n] += per_band * pop.people_per_agent
+        fac = model.bands.faction[pop.band[joined]]
+        np.add.at(model.interval.recruits, fac, pop.people_per_agent)
+    model.harm_state_acc[:] = 0.0
+    model.population_changed = True
+    model.harm_ins_acc[:] = 0.0
+    aggregate(model)

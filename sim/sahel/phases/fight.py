@@ -1,0 +1,129 @@
+"""Phase 3, decide and fight: strikes on detected bands, columns on patrol, then the bands' turn.
+
+* **strikes** - each country's strikes per day (its own and its partners') fall on detected
+  bands in the countries its forces may act in; a strike kills ``k_strike`` of the band's
+  fighters (binomial) and, where the band's leader is located, that leader with chance
+  ``p_strike_leader``; its collateral is that of ``strike_shots`` at the striker's
+  discrimination.
+* **columns** - columns move between towns along open arteries every ``dur_patrol`` days
+  (Wagner-like partners accompany a state column), engage a detected band within reach, and
+  gloves-off columns detain en masse where they stop (harm without deaths).
+* **bands** - each band's operation, move, leadership and split (:mod:`sim.sahel.bands`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.codes import COLUMN, COMMUNITIES, PARTNER, STATE
+from sim.output.events import REMOTE, STRATEGIC
+from sim.sahel import bands
+from sim.sahel.engagement import (
+    actor_name,
+    band_loss,
+    battle,
+    collateral,
+    faction_name,
+    kill_civilians,
+    kill_leader,
+    operating_countries,
+    suspect_community,
+)
+
+
+def fight(model) -> None:
+    strikes(model)
+    columns(model)
+    bands.band_operations(model)
+
+
+def strikes(model) -> None:
+    w, b, rng = model.world, model.bands, model.streams["forces"]
+    m = model.cfg.mechanisms
+    band_country = w.country.reshape(-1)[b.cell[: b.n]]
+    detected = np.flatnonzero(model.detected)
+    for c, rate in enumerate(model.strikes_per_day):
+        if rate <= 0 or detected.size == 0:
+            continue
+        allowed = np.isin(band_country[detected], operating_countries(model, c))
+        targets = detected[allowed]
+        for _ in range(rng.poisson(rate)):
+            if targets.size == 0:
+                break
+            band = int(rng.choice(targets))
+            cell = int(b.cell[band])
+            killed = band_loss(model, band, rng.binomial(int(b.fighters[band]), m.k_strike))
+            perpetrator, actor, disc = _striker(model, c)
+            civ = kill_civilians(model, cell, collateral(model, cell, m.strike_shots, 1.0, disc), perpetrator)
+            note = ""
+            if model.leader_detected[band] and b.leaders[band] > 0 and rng.random() < m.p_strike_leader:
+                kill_leader(model, band)
+                note = " (leader killed)"
+            model.events.add(model.date, REMOTE, "Air/drone strike", actor, faction_name(model, band) + note, cell,
+                             int(killed) + civ, civ)
+
+
+def _striker(model, country: int) -> tuple[int, str, float]:
+    """Who flies today's strike in ``country``: a present partner with strikes, else the state."""
+    cfg = model.cfg
+    name = model.country_key[country]
+    for p, prof in enumerate(cfg.partners.profiles.values()):
+        if model.partner_present[p] and prof.strikes_per_day > 0 and name in prof.countries:
+            if model.streams["forces"].random() < prof.strikes_per_day / max(model.strikes_per_day[country], 1e-9):
+                return PARTNER, model.partner_names[p], prof.discrimination
+    f = cfg.state.forces.get(name)
+    return STATE, f"Military Forces of {name}", (f.discrimination if f else 0.5)
+
+
+def columns(model) -> None:
+    """Columns patrol between towns along open arteries, engage detected bands within reach, and
+    gloves-off columns detain en masse where they stop."""
+    w, u, b, rng = model.world, model.units, model.bands, model.streams["forces"]
+    m, h = model.cfg.mechanisms, w.height
+    band_xy = np.stack(np.divmod(b.cell[: b.n], h), axis=1)
+    state_columns = np.flatnonzero((u.owner[: u.n] == STATE) & (u.role[: u.n] == COLUMN) & u.active[: u.n])
+    for i in np.flatnonzero((u.role[: u.n] == COLUMN) & u.active[: u.n]):
+        prof = list(model.cfg.partners.profiles.values())[u.partner[i]] if u.owner[i] == PARTNER else None
+        if prof is not None and prof.collective_punishment and state_columns.size:
+            host = state_columns[u.country[state_columns] == u.country[i]]  # accompanies a state column
+            if host.size:
+                u.cell[i] = u.cell[int(host[(model.steps // m.dur_patrol + i) % host.size])]
+        elif (model.steps + i) % m.dur_patrol == 0:
+            _move_column(model, i)
+        x, y = divmod(int(u.cell[i]), h)
+        if b.n:
+            near = np.flatnonzero(model.detected & (np.abs(band_xy - (x, y)).max(axis=1) <= m.vision)
+                                  & np.isin(w.country.reshape(-1)[b.cell[: b.n]], operating_countries(model, int(u.country[i]))))
+            if near.size:
+                band = int(rng.choice(near))
+                battle(model, band, i, int(b.cell[band]), band_attacks=False, sub_type="Armed clash")
+        if u.gloves_off[i] and rng.random() < model.cfg.state.p_detain:
+            cell = int(u.cell[i])
+            comm = suspect_community(model, cell)
+            if model.people_by_comm[cell, comm] > 0:
+                model.harm_state_acc[cell, comm] += 1.0  # detention abuse: harm without deaths
+                model.events.add(model.date, STRATEGIC, "Arrests", actor_name(model, i),
+                                 f"Civilians ({COMMUNITIES[comm]})", cell)
+
+
+def _move_column(model, i: int) -> None:
+    w, u, rng = model.world, model.units, model.streams["forces"]
+    a = w.arteries
+    here = int(u.town[i])
+    edges = np.flatnonzero((a.town_a == here) | (a.town_b == here))
+    allowed = operating_countries(model, int(u.country[i]))
+    options = []
+    for e in edges:
+        other = int(a.town_b[e] if a.town_a[e] == here else a.town_a[e])
+        if w.towns.country[other] in allowed and not _artery_cut(model, int(e)):
+            options.append(other)
+    if options:
+        t = int(rng.choice(options))
+        u.town[i] = t
+        u.cell[i] = int(w.towns.x[t]) * w.height + int(w.towns.y[t])
+
+
+def _artery_cut(model, e: int) -> bool:
+    a, h = model.world.arteries, model.world.height
+    xy = a.cell_xy[a.cell_ptr[e]: a.cell_ptr[e + 1]]
+    return bool((model.field("artery_status")[xy[:, 0] * h + xy[:, 1]] == 2).any())

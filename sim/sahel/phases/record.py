@@ -1,0 +1,100 @@
+"""Phase 7, record: record the metrics (in people) into the preallocated recorder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.codes import DISPLACED, HOME, MILITIA, PARTNER, RECRUITED, STATE
+from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
+
+
+@dataclass
+class Interval:
+    """Counters of what happens between two records (the flows, as opposed to stocks), in people."""
+
+    recruits: np.ndarray          # by faction
+    insurgent_losses: np.ndarray  # by faction
+    civ_insurgents: np.ndarray    # civilians killed by insurgents, by faction
+    leaders_killed: np.ndarray    # by faction
+    civ_by_owner: np.ndarray      # civilians killed by STATE, PARTNER, MILITIA
+    state_losses: float = 0.0
+
+    @classmethod
+    def zeros(cls, n_factions: int) -> Interval:
+        return cls(np.zeros(n_factions), np.zeros(n_factions), np.zeros(n_factions), np.zeros(n_factions),
+                   np.zeros(3))
+
+    def reset(self) -> None:
+        for counts in (self.recruits, self.insurgent_losses, self.civ_insurgents, self.leaders_killed,
+                       self.civ_by_owner):
+            counts[:] = 0.0
+        self.state_losses = 0.0
+
+
+def reset_interval(model) -> None:
+    """Start a new interval of flows."""
+    model.interval.reset()
+
+
+def record(model) -> None:
+    rec, w = model.recorder, model.world
+    row = rec.new_row(model.steps)
+    acc = model.interval
+    put = rec.put
+    b = model.bands
+    fighters = np.bincount(b.faction[: b.n], weights=b.fighters[: b.n], minlength=len(model.faction_names))
+    put(row, "insurgent_fighters", fighters.sum())
+    rec.put_many(row, "insurgent_fighters", model.faction_names, fighters)
+    for name, values in (("recruits", acc.recruits), ("insurgent_losses", acc.insurgent_losses),
+                         ("civilian_deaths_by_insurgents", acc.civ_insurgents), ("leaders_killed", acc.leaders_killed)):
+        put(row, name, values.sum())
+        rec.put_many(row, name, model.faction_names, values)
+    put(row, "state_losses", acc.state_losses)
+    put(row, "civilian_deaths_by_state", acc.civ_by_owner[STATE])
+    put(row, "civilian_deaths_by_partner", acc.civ_by_owner[PARTNER])
+    put(row, "civilian_deaths_by_militia", acc.civ_by_owner[MILITIA])
+    # stocks by country (core countries only; the 'all' total is over the core countries)
+    people_alive, people_displaced = _population_stocks(model)
+    control, people = model.field("control"), model.field("people")
+    zone_state, zone_ins = control >= STATE_ZONE, control <= INSURGENT_ZONE
+    cells_country = w.country.reshape(-1)
+    core = [i for i, is_core in enumerate(w.is_core_country) if is_core]
+    groups = [("all", np.isin(cells_country, core), core)] + [(w.country_names[i], cells_country == i, [i]) for i in core]
+    for label, mask_cells, ids in groups:
+        p_tot = max(people[mask_cells].sum(), 1.0)
+        put(row, "population", float(people_alive[ids].sum()), label)
+        put(row, "displaced", float(people_displaced[ids].sum()), label)
+        put(row, "pop_share_state_control", people[mask_cells & zone_state].sum() / p_tot, label)
+        put(row, "pop_share_insurgent_control", people[mask_cells & zone_ins].sum() / p_tot, label)
+        put(row, "pop_share_contested", people[mask_cells & ~zone_state & ~zone_ins].sum() / p_tot, label)
+        put(row, "territory_share_outside_state_control", float((~zone_state[mask_cells]).mean()), label)
+    put(row, "blockaded_towns", float(model.blockaded.sum()))
+    put(row, "arteries_cut", float(model.artery_is_cut.sum()))
+    n = np.maximum(model.n_alive, 1)
+    legit, griev = model.sum_legit / n, model.sum_griev / n
+    weights = model.n_alive / max(model.n_alive.sum(), 1)
+    put(row, "mean_legitimacy", float((legit * weights).sum()))
+    put(row, "mean_grievance", float((griev * weights).sum()))
+    rec.put_many(row, "mean_legitimacy", model.communities, legit)
+    rec.put_many(row, "mean_grievance", model.communities, griev)
+
+
+def _population_stocks(model) -> tuple[np.ndarray, np.ndarray]:
+    """People alive (by the country they are in) and displaced (by home country).
+
+    Cached: the population changes only in the civilian phase and when deaths are realised,
+    which set ``model.population_changed``.
+    """
+    if model.population_changed or model.stocks is None:
+        pop, w = model.population, model.world
+        nc = len(w.country_names)
+        country = w.country.reshape(-1)
+        alive = (pop.status == HOME) | (pop.status == DISPLACED) | (pop.status == RECRUITED)
+        people_alive = np.bincount(country[pop.cell], weights=alive, minlength=nc) * pop.people_per_agent
+        displaced = pop.status == DISPLACED
+        people_displaced = np.bincount(country[pop.home], weights=displaced, minlength=nc) * pop.people_per_agent
+        model.stocks = (people_alive, people_displaced)
+        model.population_changed = False
+    return model.stocks
