@@ -110,17 +110,15 @@ def main(argv: list[str] | None = None) -> None:
     discs = args.discrimination or ([0.3, 0.8] if exp.small else [0.2, 0.4, 0.6, 0.8])
     quals = args.quality or ([0.3, 0.8] if exp.small else [0.3, 0.5, 0.7, 0.9])
     sweep = exp.sweep("grid", {DISC: discs, QUAL: quals}, fixed=["scenario=baseline", *TIE])
-    metrics = sorted({m for o in OUTCOMES for m in o.metrics})
-    ts = exp.load(sweep, metrics)
-    per_run = common.outcomes_per_run(ts, OUTCOMES, [DISC, QUAL, "seed"], exp.tail_days)
+    per_run = common.per_run_outcomes(exp, sweep, OUTCOMES, [DISC, QUAL, "seed"])
     per_run["d"], per_run["q"] = per_run[DISC].astype(float), per_run[QUAL].astype(float)
     per_run["cell"] = [label(d, q) for d, q in zip(per_run["d"], per_run["q"], strict=True)]
     per_run = per_run.drop(columns=[DISC, QUAL])
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
+    exp.write_csv(per_run, "per_run.csv")
     medians = heatmaps(per_run, discs, quals, exp.path("figure.png"))
     exp.write_table(medians, "grid_medians", title="Medians per grid cell")
     eff = contrasts(per_run, discs, quals)
-    eff.to_csv(exp.path("effects.csv"), index=False, float_format="%.10g")
+    exp.write_csv(eff, "effects.csv")
     view = eff.assign(description=eff["contrast"] + " at " + eff["held_at"] + ": "
                       + eff["description"])
     note = (f"Accuracy: discrimination {max(discs):g} minus {min(discs):g} at fixed quality; "

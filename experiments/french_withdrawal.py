@@ -14,8 +14,6 @@ from __future__ import annotations
 import common
 from common import Outcome, Panel
 
-NAME = "french_withdrawal"
-ARMS = ["baseline", "french_withdrawal"]
 EXIT = "2022-08-15"  # configs/scenario/french_withdrawal.yaml
 
 
@@ -52,43 +50,31 @@ def outcomes(exit_day: str) -> list[Outcome]:
     ]
 
 
-PANELS = [
+PANELS = (
     Panel("civilians killed, all perpetrators (cumulative)", common.CIVILIAN_DEATHS, True),
     Panel("state and partner personnel killed (cumulative)", ("state_losses",), True),
     Panel("insurgent fighters", ("insurgent_fighters",)),
     Panel("share of territory outside state control", ("territory_share_outside_state_control",)),
     Panel("arteries cut", ("arteries_cut",)),
     Panel("displaced people (millions)", ("displaced",), scale=1e-6),
-]
+)
+
+
+SPEC = common.ExperimentSpec(
+    name="french_withdrawal", doc=__doc__, arms=("baseline", "french_withdrawal"),
+    outcomes=tuple(outcomes(EXIT)), panels=PANELS,
+    effects_title="French withdrawal minus baseline",
+    effects_note=f"The partner leaves on {EXIT}; 'after the exit' sums run from that day to the "
+                 "end of the window.",
+    figure_title="Baseline vs French withdrawal (Aug 2022)",
+    difference_title="French withdrawal minus baseline, seed by seed",
+    effects_figure_title="French withdrawal minus baseline (relative, 95 % CI)",
+    marks=((EXIT, "French exit"),), must_span=((EXIT, "the exit"),), small_start="2022-07-01",
+    manifest={"exit_date": EXIT})
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = common.parser(NAME, __doc__).parse_args(argv)
-    exp = common.Experiment(NAME, args, small_start="2022-07-01")
-    if not exp.start < EXIT < exp.end:
-        raise SystemExit(f"error: the window {exp.start}..{exp.end} must span the exit {EXIT}")
-    outs = outcomes(EXIT)
-    sweep = exp.sweep("main", {"scenario": ARMS})
-    metrics = sorted({m for o in outs for m in o.metrics})
-    per_run = common.outcomes_per_run(exp.load(sweep, metrics), outs, ["scenario", "seed"],
-                                      exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
-    exp.write_table(common.events_summary(sweep, "scenario", ARMS), "events",
-                    title="Events by type: mean per run (from the ACLED-shaped event logs)")
-    effects = common.paired_effects(per_run, "scenario", "baseline", outs, arms=ARMS)
-    common.write_effects(exp, effects, title="French withdrawal minus baseline",
-                         note=f"The partner leaves on {EXIT}; 'after the exit' sums run from "
-                              "that day to the end of the window.")
-    load = common.scenario_loader(exp, sweep)
-    marks = [(EXIT, "French exit")]
-    common.band_figure(load, PANELS, "scenario", ARMS, exp.path("figure.png"),
-                       title="Baseline vs French withdrawal (Aug 2022)", vlines=marks)
-    common.difference_figure(load, PANELS, "scenario", "baseline", ARMS,
-                             exp.path("difference.png"),
-                             title="French withdrawal minus baseline, seed by seed", vlines=marks)
-    common.effects_figure(effects, exp.path("effects.png"),
-                          title="French withdrawal minus baseline (relative, 95 % CI)")
-    exp.finish(arms=ARMS, reference="baseline", exit_date=EXIT)
+    common.run(SPEC, argv)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,7 @@ from __future__ import annotations
 import common
 from common import Outcome, Panel
 
-NAME = "gloves_off"
-ARMS = ["baseline", "take_the_gloves_off"]
-
-OUTCOMES = [
+OUTCOMES = (
     Outcome("civ_deaths_state", "civilians killed by state forces (total)",
             ("civilian_deaths_by_state",), "total"),
     Outcome("civ_deaths_partner", "civilians killed by partners (total)",
@@ -37,9 +34,9 @@ OUTCOMES = [
     Outcome("pop_contested", "share of people in contested cells (end level)",
             ("pop_share_contested",), "end", unit="share"),
     Outcome("displaced_end", "displaced people (end level)", ("displaced",), "end"),
-]
+)
 
-PANELS = [
+PANELS = (
     Panel("civilians killed by state forces (cumulative)", ("civilian_deaths_by_state",), True),
     Panel("civilians killed by insurgents (cumulative)", ("civilian_deaths_by_insurgents",),
           True),
@@ -47,26 +44,19 @@ PANELS = [
     Panel("insurgent fighters", ("insurgent_fighters",)),
     Panel("share of people in insurgent-held cells", ("pop_share_insurgent_control",)),
     Panel("displaced people (millions)", ("displaced",), scale=1e-6),
-]
+)
+
+
+SPEC = common.ExperimentSpec(
+    name="gloves_off", doc=__doc__, arms=("baseline", "take_the_gloves_off"),
+    outcomes=OUTCOMES, panels=PANELS,
+    effects_title="Gloves off: take_the_gloves_off minus baseline",
+    figure_title="Baseline vs take the gloves off",
+    effects_figure_title="Gloves off minus baseline (relative, 95 % CI)")
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = common.parser(NAME, __doc__).parse_args(argv)
-    exp = common.Experiment(NAME, args)
-    sweep = exp.sweep("main", {"scenario": ARMS})
-    metrics = sorted({m for o in OUTCOMES for m in o.metrics})
-    per_run = common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
-                                      exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
-    exp.write_table(common.events_summary(sweep, "scenario", ARMS), "events",
-                    title="Events by type: mean per run (from the ACLED-shaped event logs)")
-    effects = common.paired_effects(per_run, "scenario", "baseline", OUTCOMES, arms=ARMS)
-    common.write_effects(exp, effects, title="Gloves off: take_the_gloves_off minus baseline")
-    common.band_figure(common.scenario_loader(exp, sweep), PANELS, "scenario", ARMS,
-                       exp.path("figure.png"), title="Baseline vs take the gloves off")
-    common.effects_figure(effects, exp.path("effects.png"),
-                          title="Gloves off minus baseline (relative, 95 % CI)")
-    exp.finish(arms=ARMS, reference="baseline")
+    common.run(SPEC, argv)
 
 
 if __name__ == "__main__":

@@ -257,11 +257,9 @@ def comparison_markdown(cmp: pd.DataFrame, exp: common.Experiment, model: pd.Dat
         "indicator": cmp["indicator"], "region": cmp["region"], "period": cmp["period"],
         "days simulated": cmp["days_covered"],
         "reference": cmp["reference"].map(common.fmt),
-        "model median [10-90 %]": [f"{common.fmt(a)} [{common.fmt(b)}, {common.fmt(c)}]" for a, b, c
-                                   in zip(cmp.model_median, cmp.model_p10, cmp.model_p90,
-                                          strict=True)],
-        "model mean [95 % CI]": [f"{common.fmt(a)} [{common.fmt(b)}, {common.fmt(c)}]" for a, b, c
-                                 in zip(cmp.model_mean, cmp.ci95_low, cmp.ci95_high, strict=True)],
+        "model median [10-90 %]": common.fmt_intervals(cmp.model_median, cmp.model_p10,
+                                                       cmp.model_p90),
+        "model mean [95 % CI]": common.fmt_intervals(cmp.model_mean, cmp.ci95_low, cmp.ci95_high),
         "model / reference": cmp["median_over_reference"].map(
             lambda v: "n/a" if not np.isfinite(v) else f"{v:.2g}"),
         "source": cmp["source"],
@@ -397,9 +395,9 @@ def main(argv: list[str] | None = None) -> None:
     exp = common.Experiment(NAME, args, small_start="2022-01-01")
     sweep = exp.sweep("main", {"scenario": [SCENARIO]})
     model, labels = indicators(exp, sweep)
-    model.to_csv(exp.path("model_indicators.csv"), index=False, float_format="%.10g")
+    exp.write_csv(model, "model_indicators.csv")
     cmp = compare(model)
-    cmp.to_csv(exp.path("comparison.csv"), index=False, float_format="%.10g")
+    exp.write_csv(cmp, "comparison.csv")
     exp.path("comparison.md").write_text(comparison_markdown(cmp, exp, model))
     yearly = (model[model["period"].str.fullmatch(r"\d{4}")]
               .groupby(["indicator", "period"])["value"]

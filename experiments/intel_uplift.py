@@ -17,10 +17,9 @@ import pandas as pd
 from common import Outcome, Panel, plt
 from scipy import stats
 
-NAME = "intel_uplift"
-ARMS = ["baseline", "intel_sharing_uplift", "gloves_off_plus_intel"]
+ARMS = ("baseline", "intel_sharing_uplift", "gloves_off_plus_intel")
 
-OUTCOMES = [
+OUTCOMES = (
     Outcome("leaders_killed", "insurgent leaders killed (total)", ("leaders_killed",), "total"),
     Outcome("fighters_change", "change in insurgent fighters (end level minus start)",
             ("insurgent_fighters",), "change"),
@@ -34,16 +33,16 @@ OUTCOMES = [
             common.CIVILIAN_DEATHS, "total"),
     Outcome("pop_insurgent_control", "share of people in insurgent-held cells (end level)",
             ("pop_share_insurgent_control",), "end", unit="share"),
-]
+)
 
-PANELS = [
+PANELS = (
     Panel("leaders killed (cumulative)", ("leaders_killed",), True),
     Panel("insurgent fighters killed (cumulative)", ("insurgent_losses",), True),
     Panel("recruits (cumulative)", ("recruits",), True),
     Panel("insurgent fighters", ("insurgent_fighters",)),
     Panel("civilians killed by state forces (cumulative)", ("civilian_deaths_by_state",), True),
     Panel("share of people in insurgent-held cells", ("pop_share_insurgent_control",)),
-]
+)
 
 
 def decapitation_table(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -69,12 +68,7 @@ def scatter(per_run: pd.DataFrame, path) -> None:
         sub = per_run[per_run["scenario"] == arm]
         ax.scatter(sub["leaders_killed"], sub["fighters_change"], s=18,
                    color=common.COLORS[i], label=arm, alpha=0.8)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("leaders killed over the window")
-    ax.set_ylabel("change in insurgent fighters")
-    ax.set_title("each run", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    _label(ax, "leaders killed over the window", "change in insurgent fighters", "each run")
     ax = axes[1]
     base = per_run[per_run["scenario"] == "baseline"].set_index("seed")
     for i, arm in enumerate(ARMS[1:], start=1):
@@ -82,40 +76,38 @@ def scatter(per_run: pd.DataFrame, path) -> None:
         ax.scatter(cur["leaders_killed"] - base["leaders_killed"],
                    cur["fighters_change"] - base["fighters_change"], s=18,
                    color=common.COLORS[i], label=f"{arm} - baseline", alpha=0.8)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("extra leaders killed (same seed)")
-    ax.set_ylabel("extra change in fighters (same seed)")
-    ax.set_title("paired by seed: arm minus baseline", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    _label(ax, "extra leaders killed (same seed)", "extra change in fighters (same seed)",
+           "paired by seed: arm minus baseline", origin=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
+def _label(ax, xlabel: str, ylabel: str, title: str, origin: bool = False) -> None:
+    """Zero line(s), axis labels, title, legend and grid of one scatter panel."""
+    ax.axhline(0, color="k", lw=0.8)
+    if origin:
+        ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+
+
+SPEC = common.ExperimentSpec(
+    name="intel_uplift", doc=__doc__, arms=ARMS, outcomes=OUTCOMES, panels=PANELS,
+    effects_title="Intelligence uplift: arm minus baseline",
+    figure_title="Intelligence sharing and decapitation",
+    tables=(common.Table("decapitation", decapitation_table,
+                         title="Across seeds within an arm: leaders killed vs change in fighters",
+                         note="Spearman rank correlation and least-squares slope (fighters per "
+                              "leader killed) across the runs of one arm."),),
+    figures=(common.Figure("leaders_vs_strength.png", scatter),))
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = common.parser(NAME, __doc__).parse_args(argv)
-    exp = common.Experiment(NAME, args)
-    sweep = exp.sweep("main", {"scenario": ARMS})
-    metrics = sorted({m for o in OUTCOMES for m in o.metrics})
-    per_run = common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
-                                      exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
-    exp.write_table(common.events_summary(sweep, "scenario", ARMS), "events",
-                    title="Events by type: mean per run (from the ACLED-shaped event logs)")
-    effects = common.paired_effects(per_run, "scenario", "baseline", OUTCOMES, arms=ARMS)
-    common.write_effects(exp, effects, title="Intelligence uplift: arm minus baseline")
-    exp.write_table(decapitation_table(per_run), "decapitation",
-                    title="Across seeds within an arm: leaders killed vs change in fighters",
-                    note="Spearman rank correlation and least-squares slope (fighters per "
-                         "leader killed) across the runs of one arm.")
-    common.band_figure(common.scenario_loader(exp, sweep), PANELS, "scenario", ARMS,
-                       exp.path("figure.png"), title="Intelligence sharing and decapitation")
-    scatter(per_run, exp.path("leaders_vs_strength.png"))
-    common.effects_figure(effects, exp.path("effects.png"),
-                          title="Arm minus baseline (relative, 95 % CI)")
-    exp.finish(arms=ARMS, reference="baseline")
+    common.run(SPEC, argv)
 
 
 if __name__ == "__main__":

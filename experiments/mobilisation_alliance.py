@@ -14,10 +14,7 @@ from __future__ import annotations
 import common
 from common import Outcome, Panel
 
-NAME = "mobilisation_alliance"
-ARMS = ["baseline", "popular_mobilisation", "regional_alliance"]
-
-OUTCOMES = [
+OUTCOMES = (
     Outcome("civ_deaths_militia", "civilians killed by militias (total)",
             ("civilian_deaths_by_militia",), "total"),
     Outcome("civ_deaths_state", "civilians killed by state forces (total)",
@@ -39,37 +36,28 @@ OUTCOMES = [
     Outcome("blockaded_towns", "blockaded towns (end level)", ("blockaded_towns",), "end",
             unit="towns"),
     Outcome("displaced_end", "displaced people (end level)", ("displaced",), "end"),
-]
+)
 
-PANELS = [
+PANELS = (
     Panel("civilians killed by militias (cumulative)", ("civilian_deaths_by_militia",), True),
     Panel("civilians killed, all perpetrators (cumulative)", common.CIVILIAN_DEATHS, True),
     Panel("recruits (cumulative)", ("recruits",), True),
     Panel("insurgent fighters", ("insurgent_fighters",)),
     Panel("share of territory outside state control", ("territory_share_outside_state_control",)),
     Panel("displaced people (millions)", ("displaced",), scale=1e-6),
-]
+)
+
+
+SPEC = common.ExperimentSpec(
+    name="mobilisation_alliance", doc=__doc__,
+    arms=("baseline", "popular_mobilisation", "regional_alliance"),
+    outcomes=OUTCOMES, panels=PANELS,
+    effects_title="Popular mobilisation and regional alliance minus baseline",
+    figure_title="Baseline vs popular mobilisation vs regional alliance")
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = common.parser(NAME, __doc__).parse_args(argv)
-    exp = common.Experiment(NAME, args)
-    sweep = exp.sweep("main", {"scenario": ARMS})
-    metrics = sorted({m for o in OUTCOMES for m in o.metrics})
-    per_run = common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
-                                      exp.tail_days)
-    per_run.to_csv(exp.path("per_run.csv"), index=False, float_format="%.10g")
-    exp.write_table(common.events_summary(sweep, "scenario", ARMS), "events",
-                    title="Events by type: mean per run (from the ACLED-shaped event logs)")
-    effects = common.paired_effects(per_run, "scenario", "baseline", OUTCOMES, arms=ARMS)
-    common.write_effects(exp, effects, title="Popular mobilisation and regional alliance "
-                                             "minus baseline")
-    common.band_figure(common.scenario_loader(exp, sweep), PANELS, "scenario", ARMS,
-                       exp.path("figure.png"),
-                       title="Baseline vs popular mobilisation vs regional alliance")
-    common.effects_figure(effects, exp.path("effects.png"),
-                          title="Arm minus baseline (relative, 95 % CI)")
-    exp.finish(arms=ARMS, reference="baseline")
+    common.run(SPEC, argv)
 
 
 if __name__ == "__main__":

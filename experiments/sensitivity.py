@@ -126,9 +126,7 @@ def _slug(text: str) -> str:
 
 
 def per_run_of(exp, sweep) -> pd.DataFrame:
-    metrics = sorted({m for o in OUTCOMES for m in o.metrics})
-    return common.outcomes_per_run(exp.load(sweep, metrics), OUTCOMES, ["scenario", "seed"],
-                                   exp.tail_days)
+    return common.per_run_outcomes(exp, sweep, OUTCOMES)
 
 
 def classify(effect: float, lo: float, hi: float, default_effect: float) -> str:
@@ -157,8 +155,8 @@ def summary_markdown(table: pd.DataFrame, treatments: list[str], note: str) -> s
             row = {"case": case}
             for o in outs:
                 r = g.loc[o]
-                row[names[o]] = (f"{common.fmt(r['effect'])} [{common.fmt(r['ci95_low'])}, "
-                                 f"{common.fmt(r['ci95_high'])}]{MARK.get(r['verdict'], '')}")
+                row[names[o]] = (common.fmt_interval(r["effect"], r["ci95_low"], r["ci95_high"])
+                                 + MARK.get(r["verdict"], ""))
             rows.append(row)
         parts.append(common.markdown_table(
             pd.DataFrame(rows), title=f"{arm} minus baseline, one parameter at a time"))
@@ -220,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     treatments = list(TREATMENTS)
 
     default = case_runs(exp, None, None)
-    default.to_csv(exp.path("per_run_default.csv"), index=False, float_format="%.10g")
+    exp.write_csv(default, "per_run_default.csv")
     default_base = default[default["scenario"] == REFERENCE]
     tables = [common.paired_effects(default, "scenario", REFERENCE, OUTCOMES, arms=treatments)
               .assign(case="default", param="(defaults)", value="", default="", scope="")]
@@ -239,15 +237,13 @@ def main(argv: list[str] | None = None) -> None:
                             table["default_effect"], strict=True)]
     front = ["case", "param", "value", "default", "scope"]
     table = table[front + [c for c in table.columns if c not in front]]
-    table.to_csv(exp.path("effects.csv"), index=False, float_format="%.10g")
+    exp.write_csv(table, "effects.csv")
 
     view = pd.DataFrame({
         "case": table["case"], "arm": table["arm"], "outcome": table["description"],
-        "effect [95 % CI]": [f"{common.fmt(e)} [{common.fmt(lo)}, {common.fmt(hi)}]"
-                             for e, lo, hi in zip(table["effect"], table["ci95_low"],
-                                                  table["ci95_high"], strict=True)],
-        "relative": table["relative_effect"].map(
-            lambda v: "n/a" if not np.isfinite(v) else f"{v:+.0%}"),
+        "effect [95 % CI]": common.fmt_intervals(table["effect"], table["ci95_low"],
+                                                 table["ci95_high"]),
+        "relative": table["relative_effect"].map(common.fmt_relative),
         "verdict vs default": table["verdict"],
     })
     note = (f"One parameter at a time; {len(exp.seeds)} seeds per arm (common random numbers), "

@@ -5,10 +5,13 @@ same seeds in every arm, and leaves a figure (a real PNG), a table of effects wh
 finite and whose 95 % CIs contain their point estimates, and a manifest that says what was run
 (commands, seeds, git revision); running the same experiment twice gives identical tables
 (seeded, common random numbers); run_all.py keeps docs/findings.md in step with the outputs.
+The scenario experiments are declared (``common.ExperimentSpec``) and run by one shared runner,
+which must report every declared outcome for every arm and write every declared output.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
 
+import common  # noqa: E402
 import run_all  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -131,6 +135,57 @@ def test_same_small_experiment_twice_gives_identical_tables(small, tmp_path) -> 
     second = run_small("gloves_off", tmp_path / "again")
     for table in ("effects.csv", "per_run.csv", "effects.md"):
         assert (first / table).read_bytes() == (second / table).read_bytes(), table
+
+
+SPECS = ["gloves_off", "intel_uplift", "french_withdrawal", "mobilisation_alliance"]
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_shared_runner_reports_what_the_spec_declares(small, name: str) -> None:
+    """Every declared outcome, for every arm but the reference, in the declared order; the
+    outcomes per run; the declared extra tables and figures; arms and reference in the manifest."""
+    spec = importlib.import_module(name).SPEC
+    out = small(name)
+    keys = [o.key for o in spec.outcomes]
+    arms = [a for a in spec.arms if a != spec.reference]
+    eff = pd.read_csv(out / "effects.csv")
+    assert list(zip(eff["outcome"], eff["arm"], strict=True)) == [(k, a) for k in keys
+                                                                   for a in arms]
+    assert (eff["reference"] == spec.reference).all()
+    assert list(eff["description"]) == [o.description for o in spec.outcomes for _ in arms]
+    per_run = pd.read_csv(out / "per_run.csv")
+    assert list(per_run.columns) == ["scenario", "seed", *keys]
+    assert sorted(per_run["scenario"].unique()) == sorted(spec.arms)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["arms"] == list(spec.arms) and m["reference"] == spec.reference
+    assert all(m[k] == v for k, v in spec.manifest.items())
+    figures = ["figure.png", "effects.png", *(f.name for f in spec.figures)]
+    figures += ["difference.png"] if spec.difference_title else []
+    assert_pngs(out, figures)
+    stems = ["effects", "events", *(t.stem for t in spec.tables)]
+    expected = {"per_run.csv", *figures, *(f"{s}.{e}" for s in stems for e in ("csv", "md"))}
+    assert set(m["outputs"]) == expected
+
+
+def test_spec_rejects_inconsistent_declarations() -> None:
+    spec = importlib.import_module("gloves_off").SPEC
+    fields = {k: getattr(spec, k) for k in ("name", "doc", "arms", "outcomes", "panels",
+                                            "effects_title", "figure_title")}
+    assert common.ExperimentSpec(**fields).arms == spec.arms
+    with pytest.raises(ValueError, match="reference"):
+        common.ExperimentSpec(**fields, reference="no_such_arm")
+    with pytest.raises(ValueError, match="distinct"):
+        common.ExperimentSpec(**{**fields, "arms": ("baseline", "baseline")})
+    with pytest.raises(ValueError, match="outcome keys"):
+        common.ExperimentSpec(**{**fields, "outcomes": spec.outcomes[:1] * 2})
+
+
+def test_window_must_span_the_declared_dates(tmp_path) -> None:
+    """french_withdrawal refuses a window without the exit before it runs anything."""
+    with pytest.raises(SystemExit, match="must span the exit 2022-08-15"):
+        importlib.import_module("french_withdrawal").main(
+            ["--small", "--start", "2023-01-01", "--out", str(tmp_path)])
+    assert not (tmp_path / "sweeps").exists()
 
 
 def test_reference_figures_name_their_source() -> None:
