@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-FLOWS = ("recruits", "state_losses", "insurgent_losses", "civilian_deaths_by_state",
-         "civilian_deaths_by_partner", "civilian_deaths_by_militia",
-         "civilian_deaths_by_insurgents", "leaders_killed")
+from sim.output.metrics import FLOW, METRIC_BY_NAME
+
+FLOWS = tuple(m for m, spec in METRIC_BY_NAME.items() if spec.kind == FLOW)
+"""The registry's flows (``sim.output.metrics``): what an outcome may sum over a window."""
+HOWS = {"total": "flow", "end": "stock", "change": "stock", "mean": "stock"}
 CIVILIAN_DEATHS = ("civilian_deaths_by_state", "civilian_deaths_by_partner",
                    "civilian_deaths_by_militia", "civilian_deaths_by_insurgents")
 EFFECT_COLUMNS = ["outcome", "description", "unit", "arm", "reference", "n_pairs",
@@ -41,6 +43,17 @@ class Outcome:
     unit: str = "people"
     start: str | None = None
     end: str | None = None
+
+    def __post_init__(self) -> None:
+        """Sum flows, take levels of stocks: the metric registry says which each metric is."""
+        if self.how not in HOWS:
+            raise ValueError(f"outcome {self.key!r}: how={self.how!r} is not one of {sorted(HOWS)}")
+        for m in self.metrics:
+            if m not in METRIC_BY_NAME:
+                raise ValueError(f"outcome {self.key!r}: {m!r} is not a registered metric")
+            if METRIC_BY_NAME[m].kind != HOWS[self.how]:
+                raise ValueError(f"outcome {self.key!r}: how={self.how!r} needs a {HOWS[self.how]}, "
+                                 f"and {m!r} is a {METRIC_BY_NAME[m].kind}")
 
     def value(self, series: pd.Series, tail_days: int) -> float:
         s = series

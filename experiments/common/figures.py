@@ -20,6 +20,8 @@ import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.output.metrics import FLOW, METRIC_BY_NAME  # noqa: E402
+
 if TYPE_CHECKING:
     from .experiment import Experiment
 
@@ -37,6 +39,14 @@ class Panel:
     ylabel: str = ""
     country: str = "all"
     faction: str = "all"
+
+    def __post_init__(self) -> None:
+        """Only flows are cumulated (the metric registry says which metrics are flows)."""
+        kinds = {METRIC_BY_NAME[m].kind for m in self.metrics}
+        if self.cumulative and kinds != {FLOW}:
+            raise ValueError(f"panel {self.title!r}: only flows can be cumulated, not {sorted(self.metrics)}")
+        if len(kinds) > 1:
+            raise ValueError(f"panel {self.title!r} adds flows and stocks: {sorted(self.metrics)}")
 
 
 def band_figure(load: Callable[[Panel], pd.DataFrame], panels: Sequence[Panel], arm_col: str,
