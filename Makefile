@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= sweep,dist,dev
+EXTRAS ?= sweep,dist,viz,dev
 # numba's cache does not notice when an inlined function in another module changes: key the
 # cache by a hash of the sources, so a change anywhere in sim/ compiles afresh
 SRC_HASH := $(shell cat $$(find sim -name '*.py' | sort) 2>/dev/null | sha1sum | cut -c1-12)
