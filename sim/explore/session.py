@@ -32,7 +32,7 @@ from sim.sahel.model import SahelModel
 from sim.sahel.results import results_of
 
 __all__ = ["ExplorerModel", "scenario_names", "scenario_config", "with_levers", "build_configs",
-           "SHARED_KEYS", "chart_specs", "series", "latest_events", "timeseries_frame",
+           "SHARED_KEYS", "chart_specs", "chart_panels", "series", "latest_events", "timeseries_frame",
            "to_csv_bytes", "to_parquet_bytes", "read_export"]
 
 SHARED_KEYS = ("seed", "people_per_agent", "start_date", "end_date")
@@ -90,15 +90,15 @@ def build_configs(scenario: str, levers: dict[str, Any] | None = None, compare: 
 class ExplorerModel(mesa.Model):
     """The app's model: the arm (and in compare mode the reference) stepped a day at a time.
 
-    Keyword arguments are what the app's Reset passes: ``scenario``, ``levers`` (dotted key ->
+    Keyword arguments are what the app's Reset passes: ``scenario_name``, ``levers`` (dotted key ->
     value), ``compare`` (a reference scenario or None) and ``base`` (Hydra overrides for both,
     e.g. a small synthetic map in tests). An invalid value leaves ``error`` set to the schema's
     message, ``arm`` None and ``running`` False: the app shows the message and cannot step.
     """
 
-    def __init__(self, scenario: str = "baseline", levers: dict[str, Any] | None = None,
+    def __init__(self, scenario_name: str = "baseline", levers: dict[str, Any] | None = None,
                  compare: str | None = None, base: tuple[str, ...] | list[str] = ()):
-        self.scenario_name, self.compare_name = scenario, compare or None
+        self.scenario_name, self.compare_name = scenario_name, compare or None
         self.levers: dict[str, Any] = dict(levers or {})
         self.base = tuple(base)
         self.error: str | None = None
@@ -106,7 +106,7 @@ class ExplorerModel(mesa.Model):
         self.reference: SahelModel | None = None
         self.started = time.perf_counter()
         try:
-            arm_cfg, ref_cfg = build_configs(scenario, self.levers, self.compare_name, self.base)
+            arm_cfg, ref_cfg = build_configs(scenario_name, self.levers, self.compare_name, self.base)
         except ConfigError as exc:
             super().__init__()
             self.error, self.running = str(exc), False
@@ -169,6 +169,25 @@ def series(model: SahelModel, metric: str, group: str = "all") -> tuple[np.ndarr
         values = np.nancumsum(values)
     dates = np.datetime64(model.config.start, "D") + rec.steps[: rec.n].astype("timedelta64[D]")
     return dates, values
+
+
+def chart_panels(explorer: ExplorerModel) -> list[tuple[str, list[tuple[str, np.ndarray, np.ndarray]]]]:
+    """What the charts draw: each panel's lines, or in compare mode arm minus reference."""
+    if explorer.arm is None:
+        return []
+    arm, ref = explorer.arm, explorer.reference
+    panels = []
+    for title, lines in chart_specs(arm):
+        drawn = []
+        for label, metric, group in lines:
+            dates, values = series(arm, metric, group)
+            if ref is not None:
+                _, ref_values = series(ref, metric, group)
+                n = min(len(values), len(ref_values))
+                dates, values = dates[:n], values[:n] - ref_values[:n]
+            drawn.append((label, dates, values))
+        panels.append((f"{title}: arm - reference" if ref is not None else title, drawn))
+    return panels
 
 
 def latest_events(model: SahelModel, n: int = 12) -> list[dict[str, Any]]:
