@@ -15,7 +15,7 @@ Reset then builds nothing runnable.
 
 from __future__ import annotations
 
-import html
+import html  # solara.Markdown needs katex, which solara-assets lacks: plain HTML instead
 import os
 import shlex
 
@@ -72,7 +72,7 @@ def DateInfo(model: ExplorerModel):
     cfg = model.arm.cfg
     solara.Text(f"Date: {model.date.isoformat()}", classes=["sim-date"])
     solara.Text(f"day {model.day} of {cfg.n_steps} ({cfg.start_date} to {cfg.end_date}); "
-                f"{model.arm.population.n:,} groups of {cfg.people_per_agent:,} people")
+                f"{model.arm.population.n:,} groups of {cfg.people_per_agent:,} people", classes=["sim-day"])
 
 
 @solara.component
@@ -144,7 +144,7 @@ def LeverInputs(scenario: str, values: dict, on_change):
     for lever in levers_for(cfg):
         if lever.group != group:
             group = lever.group
-            solara.Markdown(f"**{group}**")
+            solara.HTML(tag="b", unsafe_innerHTML=html.escape(group))
 
         def set_value(value, key=lever.key):
             on_change(key, value)
@@ -196,6 +196,7 @@ def Page():
         with solara.Card("Run"):
             ModelController(model, model_parameters=params, play_interval=play_interval,
                             render_interval=render_interval, use_threads=use_threads)
+            solara.SliderInt("days per Step", value=render_interval, min=1, max=90, on_value=render_interval.set)
             DateInfo(current)
             if current.error:
                 solara.Error(f"Refused, nothing runs: {current.error}", classes=["sim-refused"])
@@ -211,9 +212,10 @@ def Page():
             LeverInputs(scenario.value, levers.value, set_lever)
     with solara.Column():
         if current.reference is not None:
-            solara.Markdown(f"**Compare mode**: arm `{current.scenario_name}` (with the levers) against reference "
-                            f"`{current.compare_name}`, same seed {current.arm.config.seed} and people per group; "
-                            "charts show arm minus reference.")
+            solara.HTML(tag="div", classes=["sim-compare"], unsafe_innerHTML=html.escape(
+                f"Compare mode: arm {current.scenario_name} (with the levers) against reference "
+                f"{current.compare_name}, same seed {current.arm.config.seed}, people per group and dates; "
+                "charts show arm minus reference."))
         with solara.Row():
             solara.ToggleButtonsSingle(value=layer, values=list(render.LAYERS), classes=["sim-layers"])
             solara.Image(render.legend_png(layer.value))
