@@ -103,6 +103,7 @@ class ExplorerPage:
     def __init__(self, browser, url: str, timeout_ms: float = 60_000):
         from playwright.sync_api import expect
 
+        expect.set_options(timeout=timeout_ms)  # Reset builds one or two models: seconds, not 5 s
         self.expect = expect
         self.page = browser.new_page(viewport=VIEWPORT)
         self.page.set_default_timeout(timeout_ms)
