@@ -98,3 +98,32 @@ def test_walkthrough(server, browser, figures):
     assert not app.errors, app.errors
     assert "Could not load URL" not in server.log(), server.log()[-2000:]
     print(f"step round trips (s): {[round(t, 3) for t in trips]}")
+
+
+QUESTIONS = [
+    # (figure, scenario, switch to flip, reference, map layer): docs/tutorial.md's three questions
+    ("tutorial_q1_gloves_off", "take_the_gloves_off", None, "baseline", "control"),
+    ("tutorial_q2_intel", "intel_sharing_uplift", None, "baseline", "fighters"),
+    ("tutorial_q3_partner_leaves", "baseline", "barkhane (ground): present throughout", "baseline", "displacement"),
+]
+
+
+@pytest.mark.slow
+def test_tutorial_questions(server, browser, figures):
+    """The tutorial's three questions, two simulated years each, 30 days per Step (~2 min)."""
+    app = ExplorerPage(browser, server.url, viewport={"width": 1400, "height": 1700})
+    before, after = app.nudge_slider("days per Step", 29)
+    assert (before, after) == (1, 30)
+    for name, scenario, switch, reference, layer in QUESTIONS:
+        app.select("scenario", scenario)
+        if switch:
+            app.toggle(switch)
+        app.select("compare with (reference)", reference)
+        app.reset()
+        app.layer(layer)
+        start = app.date()
+        for _ in range(24):
+            app.step(days_per_step=30)
+        assert app.date() == start + dt.timedelta(days=720)
+        app.screenshot(figures / f"{name}.png")
+    assert not app.errors, app.errors

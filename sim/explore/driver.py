@@ -100,12 +100,12 @@ def launch(playwright):
 class ExplorerPage:
     """One browser page on the explorer, with the waits the app needs."""
 
-    def __init__(self, browser, url: str, timeout_ms: float = 60_000):
+    def __init__(self, browser, url: str, timeout_ms: float = 60_000, viewport: dict | None = None):
         from playwright.sync_api import expect
 
         expect.set_options(timeout=timeout_ms)  # Reset builds one or two models: seconds, not 5 s
         self.expect = expect
-        self.page = browser.new_page(viewport=VIEWPORT)
+        self.page = browser.new_page(viewport=viewport or VIEWPORT)
         self.page.set_default_timeout(timeout_ms)
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
@@ -185,6 +185,10 @@ class ExplorerPage:
         box = self.page.locator(".v-input").filter(has=self.page.get_by_text(label, exact=True)).locator("input")
         box.fill(text)
         box.press("Enter")
+
+    def toggle(self, label: str) -> None:
+        """Flip the switch labelled ``label``."""
+        self.page.locator(".v-input").filter(has_text=label).locator("label").click()
 
     def layer(self, name: str) -> None:
         maps = self.map_sources()
