@@ -104,7 +104,7 @@ QUESTIONS = [
     # (figure, scenario, switch to flip, reference, map layer): docs/tutorial.md's three questions
     ("tutorial_q1_gloves_off", "take_the_gloves_off", None, "baseline", "control"),
     ("tutorial_q2_intel", "intel_sharing_uplift", None, "baseline", "fighters"),
-    ("tutorial_q3_partner_leaves", "baseline", "barkhane (ground): present throughout", "baseline", "displacement"),
+    ("tutorial_q3_partner_leaves", "baseline", "barkhane (ground), whole run", "baseline", "displacement"),
 ]
 
 

@@ -94,13 +94,13 @@ def _numeric(cfg: Config, key: str, label: str, group: str, step: float, integer
 
 
 def _window(cfg: Config, profile) -> str:
-    """When a partner profile is present within the run, in words."""
+    """When a partner profile would be present within the run (if switched on), in words."""
     start, end = cfg.start_date, cfg.end_date
     if profile.departure <= start or profile.arrival >= end:
         return f"dates {profile.arrival} to {profile.departure}, outside this run"
     if profile.arrival <= start and profile.departure >= end:
-        return "present throughout"
-    return f"present {max(profile.arrival, start)} to {min(profile.departure, end)}"
+        return "whole run"
+    return f"{max(profile.arrival, start)} to {min(profile.departure, end)}"
 
 
 def levers_for(cfg: Config) -> list[Lever]:
@@ -118,7 +118,7 @@ def levers_for(cfg: Config) -> list[Lever]:
             out.append(_numeric(cfg, f"partners.profiles.{name}.intel_sharing",
                                 f"{name}: intelligence sharing", "Partners", 0.05))
     for name, profile in cfg.partners.profiles.items():
-        out.append(Lever(f"partners.profiles.{name}.active", f"{name} ({profile.kind}): {_window(cfg, profile)}",
+        out.append(Lever(f"partners.profiles.{name}.active", f"{name} ({profile.kind}), {_window(cfg, profile)}",
                          "switch", "Partners", doc=field_meta(cfg, f"partners.profiles.{name}.active")["doc"]))
     out.append(_numeric(cfg, "population.rel_harm_grievance", "harm-to-grievance sensitivity", "Civilians", 0.1))
     out.append(_numeric(cfg, "people_per_agent", "people per group", "Run", 100, integer=True))
