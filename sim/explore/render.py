@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 from sim.core.codes import COLUMN, DISPLACED, MILITIA, PARTNER  # noqa: E402
 
@@ -179,7 +179,12 @@ def png_bytes(img: np.ndarray) -> bytes:
 
 
 def map_png(model: Any, layer: str) -> bytes:
-    return png_bytes(paint_map(model, layer))
+    """The map as PNG, stamped with its date (so every day's picture differs, and says when)."""
+    img = Image.fromarray(paint_map(model, layer))
+    ImageDraw.Draw(img).text((4, 3), model.date.isoformat(), fill=(0, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
 
 
 @lru_cache(maxsize=16)
