@@ -3,17 +3,18 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= sweep,dev
+EXTRAS ?= sweep,viz,dev
 # numba's cache does not notice when an inlined function in another module changes: key the
 # cache by a hash of the sources, so a change anywhere in sim/ compiles afresh
 SRC_HASH := $(shell cat $$(find sim -name '*.py' | sort) 2>/dev/null | sha1sum | cut -c1-12)
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(SRC_HASH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run test test-all test-fast bench bench-baseline lint experiments clean
+.PHONY: help venv run explore tutorial-figures test test-all test-fast bench bench-baseline lint experiments clean
 
 help:
 	@echo "make run        - set up .venv and run the default scenario (outputs/default/)"
+	@echo "make explore    - set up .venv and serve the explorer at http://127.0.0.1:8765/ (python -m sim.explore)"
 	@echo "make test       - set up .venv and run the test suite (incl. the benchmark gate; not the slow tests)"
 	@echo "make test-all   - also the slow tests (the 20-seed validation against Mesa's Epstein example)"
 	@echo "make bench      - run the benchmarks and print a table"
@@ -33,6 +34,13 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m sim hydra.run.dir=outputs/default
 	@echo "results in outputs/default/: timeseries.parquet events.parquet summary.json dashboard.png"
+
+explore: $(STAMP)
+	$(PY) -m sim.explore $(ARGS)
+
+# the tutorial's screenshots (docs/figures/tutorial_*.png), made by the browser test
+tutorial-figures: $(STAMP)
+	SIM_EXPLORE_FIGURES=docs/figures $(PY) -m pytest -q -s tests/test_explore_browser.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
