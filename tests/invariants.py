@@ -53,6 +53,8 @@ def check_step(model: SahelModel) -> None:
     # fighters come only from recruits: fighters + insurgent losses = recruited people
     rec = model.recorder
     losses = np.nansum(rec.values[: rec.n, rec.index[("insurgent_losses", "all")]])
+    if rec.n == 0 or rec.steps[rec.n - 1] != model.steps:  # flows since the last record (record_every > 1)
+        losses += model.interval.insurgent_losses.sum()
     assert b.fighters[: b.n].sum() + losses == pytest.approx(by_status[RECRUITED], rel=1e-9, abs=1e-6)
     # every unit stays in its own (or host) country unless cross-border operations are allowed,
     # and then still within the core countries
