@@ -73,8 +73,8 @@ def check_step(model: SahelModel) -> None:
 
 def _check_values(values: np.ndarray, metrics: list[str]) -> None:
     values = np.asarray(values, dtype=float)
-    assert np.isfinite(values).all(), f"NaN or inf in {sorted({m for m, v in zip(metrics, values) if not np.isfinite(v)})}"
-    assert (values >= -TOL).all(), f"negative {sorted({m for m, v in zip(metrics, values) if v < -TOL})}"
+    assert np.isfinite(values).all(), f"NaN or inf in {sorted({m for m, v in zip(metrics, values, strict=True) if not np.isfinite(v)})}"
+    assert (values >= -TOL).all(), f"negative {sorted({m for m, v in zip(metrics, values, strict=True) if v < -TOL})}"
     share = np.array([m in SHARES for m in metrics])
     assert (values[share] <= 1 + TOL).all(), "a share above 1"
 

@@ -11,7 +11,6 @@ import dataclasses
 import resource
 import time
 
-import numpy as np
 import pytest
 
 import sim

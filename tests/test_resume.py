@@ -81,7 +81,7 @@ def check_resumed(sweep: Path, before: dict[str, dict], out: str) -> None:
 
 def test_killed_sweep_resumes_without_recomputing_finished_runs(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    cmd = sim_cmd("-m", SEEDS, *TINY, "end_date=2017-01-01", f"hydra.sweep.dir={sweep}")
+    cmd = sim_cmd("-m", SEEDS, *TINY, "end_date=2016-01-01", f"hydra.sweep.dir={sweep}")
     kill_sweep_after_first_run(cmd, sweep)
     done = complete_runs(sweep)
     assert 1 <= len(done) < 8, "the kill should land mid-sweep"
@@ -146,56 +146,63 @@ def _fork_run(run_dir: Path, overrides: list[str]) -> int:
     return pid
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_sigkill_at_random_moments_never_leaves_a_dir_that_looks_complete(tmp_path: Path,
-                                                                         monkeypatch) -> None:
-    """20 runs of the app, each SIGKILLed at a random moment between its start and its end.
+def kill_at_random_moments(tmp: Path, n_kills: int, seed: int = 16) -> dict[str, int]:
+    """Start the app ``n_kills`` times and SIGKILL it at a random moment between its start and
+    a little after its end; check each folder it leaves. Run in a process of its own (see the
+    test below): the runs are forked from that warm process, which keeps this fast."""
+    import sim
 
-    Forked from this (warm) process to keep it fast; numba's workqueue threading layer is
-    the one that is fork-safe, and the results do not depend on the layer."""
-    import numba
-
-    if numba.config.THREADING_LAYER not in ("workqueue",):
-        r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                            f"{__file__}::test_sigkill_at_random_moments_never_leaves_a_dir_that_looks_complete"],
-                           cwd=ROOT, capture_output=True, text=True, timeout=600,
-                           env={**os.environ, "NUMBA_THREADING_LAYER": "workqueue"})
-        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-        return
-    overrides = [*TINY, "end_date=2015-04-01", "output.dashboard=true"]
-    # a reference run, untouched, and the time a whole run takes here
-    ref_dir = tmp_path / "reference"
+    overrides = [*TINY, "end_date=2015-03-01", "output.dashboard=true"]
+    sim.run(sim.load_config(overrides)).save(tmp / "warm-up")  # compiled kernels, matplotlib: loaded once
+    ref_dir = tmp / "reference"  # a reference run, untouched, and the time a whole run takes
     start = time.monotonic()
     pid = _fork_run(ref_dir, overrides)
     assert os.waitpid(pid, 0)[1] == 0
     duration = time.monotonic() - start
     ref_ts = load_run(ref_dir)[0]
 
-    rng = random.Random(16)
+    rng = random.Random(seed)
     outcomes = {"nothing": 0, "incomplete": 0, "complete": 0}
-    for i in range(20):
-        run_dir = tmp_path / f"killed{i}"
+    resumed = None
+    for i in range(n_kills):
+        run_dir = tmp / f"killed{i}"
         pid = _fork_run(run_dir, overrides)
         time.sleep(rng.uniform(0.0, 1.1 * duration))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         status = run_status(run_dir)
         if status.complete:  # it finished before the kill: then it must be whole and right
-            ts, _, _ = load_run(run_dir)
-            assert ts.equals(ref_ts), f"{run_dir} looks complete but differs from the reference"
+            assert load_run(run_dir)[0].equals(ref_ts), f"{run_dir} looks complete but is not the run"
             outcomes["complete"] += 1
         elif not run_dir.exists() or not any(run_dir.iterdir()):
             outcomes["nothing"] += 1
         else:
             assert not status.damaged, status.reason  # a kill leaves "unfinished", never "corrupt"
-            with pytest.raises(RunDirError, match="incomplete"):
+            try:
                 check_run(run_dir)
+                raise AssertionError(f"{run_dir} passes check_run but is incomplete")
+            except RunDirError as e:
+                assert "incomplete" in str(e), e
             outcomes["incomplete"] += 1
-            # and resuming it completes it
-            pid = _fork_run(run_dir, overrides)
-            assert os.waitpid(pid, 0)[1] == 0
-            assert run_status(run_dir).complete and load_run(run_dir)[0].equals(ref_ts)
+            resumed = resumed or run_dir
+    if resumed is not None:  # resuming a killed run completes it, with the reference's results
+        pid = _fork_run(resumed, overrides)
+        assert os.waitpid(pid, 0)[1] == 0
+        assert run_status(resumed).complete and load_run(resumed)[0].equals(ref_ts)
+    return outcomes
+
+
+def test_sigkill_at_random_moments_never_leaves_a_dir_that_looks_complete(tmp_path: Path) -> None:
+    """20 SIGKILLs at random moments of a run. The runs are forked from one warm process, with
+    numba's fork-safe ``workqueue`` threading layer (results do not depend on the layer)."""
+    code = ("import json, sys; from pathlib import Path; from tests.test_resume import kill_at_random_moments;"
+            f"print(json.dumps(kill_at_random_moments(Path({str(tmp_path)!r}), 20)))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "NUMBA_THREADING_LAYER": "workqueue"})
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    outcomes = json.loads(r.stdout.strip().splitlines()[-1])
     print(f"SIGKILL outcomes over 20 kills: {outcomes}")
+    assert sum(outcomes.values()) == 20
     assert outcomes["incomplete"] >= 5, outcomes  # most kills land mid-run
 
 
