@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.params import ConfigError
-
 from sim.core.codes import (
     COLUMN,
     COUNTRY_KEYS,
@@ -16,6 +14,7 @@ from sim.core.codes import (
     STATE,
     country_key,
 )
+from sim.core.params import ConfigError
 
 
 def _towns_of(world, country: int) -> np.ndarray:
