@@ -21,6 +21,8 @@ import pytest
 import yaml
 
 from sim.aggregate import AggregateError, aggregate
+from sim.output.events import EVENT_SCHEMA
+from sim.output.rundir import completion_record
 from sim.tools import aggregate as agg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +32,7 @@ TS_SCHEMA = pa.schema([
     ("country", pa.string()), ("community", pa.string()), ("faction", pa.string()),
     ("value", pa.float64()),
 ])
-EV_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("event_date", pa.date32()), ("year", pa.int32()),
-    ("event_type", pa.string()), ("sub_event_type", pa.string()), ("actor1", pa.string()),
-    ("actor2", pa.string()), ("country", pa.string()), ("location", pa.string()),
-    ("latitude", pa.float64()), ("longitude", pa.float64()), ("fatalities", pa.int32()),
-    ("civilian_fatalities", pa.int32()),
-])
+EV_SCHEMA = EVENT_SCHEMA
 
 
 def timeseries(n_rows: int, seed: int, schema: pa.Schema = TS_SCHEMA) -> pa.Table:
@@ -45,7 +41,7 @@ def timeseries(n_rows: int, seed: int, schema: pa.Schema = TS_SCHEMA) -> pa.Tabl
     return pa.table({
         "date": pa.array(np.datetime64("2020-01-01", "D") + step),
         "step": step,
-        "metric": np.array(["violence", "displaced", "control", "recruits"])[np.arange(n_rows) % 4],
+        "metric": np.array(["population", "displaced", "pop_share_contested", "recruits"])[np.arange(n_rows) % 4],
         "country": np.array(["Mali", "Burkina Faso", "all"])[np.arange(n_rows) % 3],
         "community": ["all"] * n_rows,
         "faction": np.array(["JNIM", "ISGS", "all"])[rng.integers(0, 3, n_rows)],
@@ -56,7 +52,7 @@ def timeseries(n_rows: int, seed: int, schema: pa.Schema = TS_SCHEMA) -> pa.Tabl
 def events(n_rows: int, seed: int) -> pa.Table:
     rng = np.random.default_rng(seed)
     return pa.table({
-        "event_id": [f"SIM{seed}-{i}" for i in range(n_rows)],
+        "event_id": np.arange(n_rows, dtype=np.int64) + 1000 * seed,
         "event_date": pa.array([dt.date(2020, 1, 1 + i % 28) for i in range(n_rows)], pa.date32()),
         "year": np.full(n_rows, 2020, np.int32),
         "event_type": ["Battles"] * n_rows, "sub_event_type": ["Armed clash"] * n_rows,
@@ -69,14 +65,18 @@ def events(n_rows: int, seed: int) -> pa.Table:
 
 
 def make_run(run_dir: Path, overrides: list[str] | None, ts: pa.Table,
-             ev: pa.Table | None = None, summary: dict | None = None) -> Path:
-    """A run folder as `python -m sim` writes it (only the files sim.aggregate reads)."""
+             ev: pa.Table | None = None, summary: dict | None = None, complete: bool = True) -> Path:
+    """A run folder as `python -m sim` writes it (only the files sim.aggregate reads): the
+    tables, then summary.json with its completion record (unless ``complete`` is false)."""
     run_dir.mkdir(parents=True)
     pq.write_table(ts, run_dir / "timeseries.parquet")
+    files = ["timeseries.parquet"]
     if ev is not None:
         pq.write_table(ev, run_dir / "events.parquet")
-    if summary is not None:
-        (run_dir / "summary.json").write_text(json.dumps(summary))
+        files.append("events.parquet")
+    if complete:
+        record = completion_record(run_dir, files, "h", "sahel")
+        (run_dir / "summary.json").write_text(json.dumps({**(summary or {}), "completion": record}))
     if overrides is not None:
         (run_dir / ".hydra").mkdir()
         (run_dir / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
@@ -168,15 +168,67 @@ def test_runs_are_ordered_naturally_and_nested_runs_are_found(tmp_path: Path) ->
     assert merged.filter(pa.compute.equal(merged["run"], "extra/7"))["seed"].null_count == 2
 
 
-def test_differing_column_types_and_missing_columns_are_unified(tmp_path: Path) -> None:
+def test_differing_integer_widths_and_extra_columns_are_unified(tmp_path: Path) -> None:
     s = tmp_path / "sweep"
     make_run(s / "0", ["seed=1"], timeseries(4, 1))
     wide = TS_SCHEMA.set(TS_SCHEMA.get_field_index("step"), pa.field("step", pa.int64()))
-    make_run(s / "1", ["seed=2"], timeseries(4, 2, wide).drop_columns(["community"]))
+    extra = timeseries(4, 2, wide).append_column("note", pa.array(["x"] * 4))
+    make_run(s / "1", ["seed=2"], extra)
     merged = pq.read_table(aggregate(s))
     assert merged.schema.field("step").type == pa.int64()
-    community = merged.to_pandas().groupby("run")["community"]
-    assert community.apply(lambda c: c.isna().all()).to_dict() == {"0": False, "1": True}
+    note = merged.to_pandas().groupby("run")["note"]
+    assert note.apply(lambda c: c.isna().all()).to_dict() == {"0": True, "1": False}
+
+
+@pytest.mark.parametrize(("damage", "problem"), [
+    (lambda t: t.drop_columns(["community"]), "missing column(s) ['community']"),
+    (lambda t: t.set_column(t.schema.get_field_index("value"), "value",
+                            pa.array([str(v) for v in t["value"].to_pylist()])),
+     "column 'value' has type string, expected double"),
+    (lambda t: t.set_column(t.schema.get_field_index("metric"), "metric", pa.array(["fighterz"] * t.num_rows)),
+     "unknown metric name(s) ['fighterz']"),
+])
+def test_a_run_file_off_its_schema_is_refused_naming_file_and_problem(tmp_path: Path, damage, problem) -> None:
+    s = tmp_path / "sweep"
+    make_run(s / "0", ["seed=1"], timeseries(4, 1))
+    make_run(s / "1", ["seed=2"], damage(timeseries(4, 2)))
+    with pytest.raises(AggregateError) as err:
+        aggregate(s)
+    assert str(s / "1" / "timeseries.parquet") in str(err.value)
+    assert problem in str(err.value)
+    r = run_cli(str(s))
+    assert r.returncode == 2 and problem in r.stderr and "Traceback" not in r.stderr
+
+
+def test_incomplete_runs_are_skipped_with_a_warning_or_refused_with_strict(tmp_path: Path) -> None:
+    s = tmp_path / "sweep"
+    make_run(s / "0", ["seed=1"], timeseries(4, 1))
+    make_run(s / "1", ["seed=2"], timeseries(8, 2), complete=False)  # killed before its marker
+    (s / "2" / ".hydra").mkdir(parents=True)  # killed before it wrote anything
+    (s / "2" / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(["seed=3"]))
+    warnings: list[str] = []
+    merged = pq.read_table(aggregate(s, warn=warnings.append))
+    assert set(merged["run"].to_pylist()) == {"0"}  # never half a run
+    assert len(warnings) == 2 and all("incomplete" in w for w in warnings)
+    assert str(s / "1") in warnings[0] and str(s / "2") in warnings[1]
+    r = run_cli(str(s))
+    assert r.returncode == 0 and "2 incomplete runs skipped" in r.stdout
+    assert r.stderr.count("warning: skipping incomplete run") == 2
+    before = (s / "timeseries_all.parquet").read_bytes()
+    r = run_cli(str(s), "--strict")
+    assert r.returncode == 2 and "incomplete" in r.stderr and str(s / "1") in r.stderr
+    assert "Traceback" not in r.stderr
+    assert (s / "timeseries_all.parquet").read_bytes() == before  # the old merge is untouched
+    with pytest.raises(AggregateError, match="incomplete"):
+        aggregate(s, strict=True)
+
+
+def test_a_file_changed_after_the_run_is_an_error_not_a_merge(tmp_path: Path) -> None:
+    s = tmp_path / "sweep"
+    make_run(s / "0", ["seed=1"], timeseries(4, 1))
+    pq.write_table(timeseries(40, 1), s / "0" / "timeseries.parquet")  # valid, but not the run's
+    with pytest.raises(AggregateError, match="recorded .*changed after the run"):
+        aggregate(s)
 
 
 def test_override_syntax_is_parsed_by_hydra_rules(tmp_path: Path) -> None:
@@ -237,7 +289,7 @@ def test_bad_input_exits_2_naming_the_path_without_traceback(case: str, sweep: P
     assert r.stderr.startswith("sim.aggregate: error:")
     # no half-written output is left behind
     assert not list(sweep.glob("*_all.parquet")) or case in ("missing", "empty")
-    assert not list(sweep.glob(".*partial"))
+    assert not list(sweep.glob(".*.tmp-*"))
     with pytest.raises(AggregateError, match=str(target)):
         aggregate(arg)
 
@@ -245,7 +297,7 @@ def test_bad_input_exits_2_naming_the_path_without_traceback(case: str, sweep: P
 def test_truncated_parquet_is_reported(sweep: Path) -> None:
     path = sweep / "0" / "timeseries.parquet"
     path.write_bytes(path.read_bytes()[:-30])
-    with pytest.raises(AggregateError, match="cannot read Parquet file .*0/timeseries.parquet"):
+    with pytest.raises(AggregateError, match="0/timeseries.parquet: cannot read Parquet file"):
         aggregate(sweep)
 
 

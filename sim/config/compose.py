@@ -53,7 +53,7 @@ _TYPE_NAMES = {"Integer": "int", "Float": "float", "Boolean": "bool", "String": 
 
 _HYDRA_MESSAGES = [
     # (pattern in Hydra/OmegaConf's message, how to say it)
-    (re.compile(r"Could not find '([\w/]+)/(\w+)'.*?Available options in '\w+':\s*(.*)", re.S),
+    (re.compile(r"Could not find '([\w/]+)/(\w+)'.*?Available options in '\w+':\s*(.*?)(?:\n\s*\n|Config search path|$)", re.S),
      lambda m: ConfigError(m[1], m[2], "one of " + ", ".join(m[3].split()))),
     (re.compile(r"Key '(\w+)' not in '\w+'.*?full_key: ([\w.\[\]]+)", re.S),
      lambda m: ConfigError(m[2], "<unknown key>", "only keys declared in the schema (sim/config/)")),
@@ -65,6 +65,13 @@ _HYDRA_MESSAGES = [
      lambda m: ConfigError(m[3], m[1], f"a value of type {_TYPE_NAMES.get(m[2], m[2])}")),
     (re.compile(r"Invalid value '(.*?)', expected one of \[(.*?)\].*?full_key: ([\w.\[\]]+)", re.S),
      lambda m: ConfigError(m[3], m[1], f"one of {m[2]}")),
+    (re.compile(r"Value '(.*?)' is not a valid bool.*?full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[2], m[1], "a value of type bool (true or false)")),
+    (re.compile(r"Cannot convert '(\w+)' to string: '(.*?)'\s*full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[3], m[2], f"a value of type str, not a {m[1]}")),
+    # any other OmegaConf validation error that names its key
+    (re.compile(r"(?:ValidationError|Error)[^\n]*?:?\s*(.*?)\s*full_key: ([\w.\[\]]+)", re.S),
+     lambda m: ConfigError(m[2], m[1].strip().splitlines()[0] if m[1].strip() else "?", "a valid value")),
 ]
 
 
@@ -73,7 +80,7 @@ def explain(exc: BaseException) -> ConfigError:
     text = str(exc)
     cause = exc.__cause__
     while cause is not None:
-        text += "\n" + str(cause)
+        text += "\n" + type(cause).__name__ + ": " + str(cause)
         cause = cause.__cause__
     for pattern, make in _HYDRA_MESSAGES:
         m = pattern.search(text)

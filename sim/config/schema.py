@@ -48,6 +48,9 @@ class MapConfig:
             raise ConfigError(f"{prefix}.lon_max", self.lon_max, f"greater than lon_min={self.lon_min}")
         if self.lat_max <= self.lat_min:
             raise ConfigError(f"{prefix}.lat_max", self.lat_max, f"greater than lat_min={self.lat_min}")
+        if self.kind == "synthetic" and self.n_countries > self.n_towns:
+            raise ConfigError(f"{prefix}.n_countries", self.n_countries,
+                              f"at most n_towns = {self.n_towns} (each country has a capital)")
         if self.kind == "synthetic" and self.n_towns > self.width * self.height // 4:
             raise ConfigError(f"{prefix}.n_towns", self.n_towns,
                               f"at most width*height/4 = {self.width * self.height // 4}")

@@ -77,6 +77,8 @@ def _check_value(key: str, value: Any, meta: dict) -> None:
         raise ConfigError(key, value, "a number")
     if value != value:  # NaN
         raise ConfigError(key, value, "a number, not NaN")
+    if value in (float("inf"), float("-inf")):
+        raise ConfigError(key, value, "a finite number")
     lo_txt = "(" if meta.get("lo_open") else "["
     rng = f"{lo_txt}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
     if lo is not None and (value < lo or (meta.get("lo_open") and value == lo)):
@@ -118,7 +120,8 @@ def validate(obj: Any, prefix: str = "") -> None:
 
 
 def parameter_rows(obj: Any, prefix: str = "") -> Iterator[dict[str, Any]]:
-    """Yield one row per declared parameter: key, value, unit, doc, source (for docs/ODD.md)."""
+    """Yield one row per declared parameter: key, value, unit, doc, source (for docs/ODD.md),
+    and its rule: lo, hi, lo_open, choices, kind (for generated tests)."""
     for f in dataclasses.fields(obj):
         key = f"{prefix}.{f.name}" if prefix else f.name
         value = getattr(obj, f.name)
@@ -129,4 +132,5 @@ def parameter_rows(obj: Any, prefix: str = "") -> Iterator[dict[str, Any]]:
                 yield from parameter_rows(v, f"{key}.{k}")
         elif f.metadata:
             yield {"key": key, "value": value, "unit": f.metadata.get("unit", ""),
-                   "doc": f.metadata.get("doc", ""), "source": f.metadata.get("source", "")}
+                   "doc": f.metadata.get("doc", ""), "source": f.metadata.get("source", ""),
+                   **{rule: f.metadata.get(rule) for rule in ("lo", "hi", "lo_open", "choices", "kind")}}

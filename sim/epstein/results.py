@@ -14,6 +14,7 @@ import pandas as pd
 from sim.config import Config
 from sim.epstein import run_epstein
 from sim.output.events import EVENT_SCHEMA
+from sim.output.metrics import EPSTEIN_METRICS
 from sim.output.results import Results, provenance
 
 
@@ -23,8 +24,7 @@ def run_epstein_results(cfg: Config, started: float, progress: bool = False) -> 
     steps = np.arange(res.active.size, dtype=np.int32)
     dates = np.datetime64(cfg.start, "D") + steps.astype("timedelta64[D]")
     frames = []
-    for name, values in (("active", res.active), ("quiet", res.quiet), ("jailed", res.jailed),
-                         ("legitimacy", res.legitimacy)):
+    for name, values in zip(EPSTEIN_METRICS, (res.active, res.quiet, res.jailed, res.legitimacy), strict=True):
         frames.append(pd.DataFrame({"date": dates, "step": steps, "metric": name, "country": "all",
                                     "community": "all", "faction": "all", "value": values.astype(np.float64)}))
     ts = pd.concat(frames, ignore_index=True)

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["Metric", "METRICS", "METRIC_BY_NAME", "KINDS", "Recorder", "TIMESERIES_SCHEMA", "headline"]
+__all__ = ["Metric", "METRICS", "METRIC_BY_NAME", "KINDS", "Recorder", "TIMESERIES_SCHEMA", "MODEL_METRICS",
+           "EPSTEIN_METRICS", "headline"]
 
 FLOW, STOCK = "flow", "stock"
 KINDS = (FLOW, STOCK)
@@ -58,6 +59,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("mean_grievance", "1", STOCK, "mean grievance among civilians", "community"),
 )
 METRIC_BY_NAME = {m.name: m for m in METRICS}
+
+EPSTEIN_METRICS = ("active", "quiet", "jailed", "legitimacy")
+"""The Epstein (2002) replication's series (citizens by state, and the legitimacy)."""
+
+MODEL_METRICS: dict[str, tuple[str, ...]] = {"sahel": tuple(METRIC_BY_NAME), "epstein": EPSTEIN_METRICS}
+"""Model kind -> the metric names its ``timeseries.parquet`` may hold (checked on reading)."""
 
 TIMESERIES_SCHEMA = pa.schema([
     ("date", pa.date32()), ("step", pa.int32()), ("metric", pa.string()), ("country", pa.string()),

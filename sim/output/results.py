@@ -13,10 +13,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config import Config, config_hash, config_yaml
+from sim.output.atomic import OutputError, atomic_path, write_text_atomic
 from sim.output.events import EVENT_SCHEMA
 from sim.output.metrics import TIMESERIES_SCHEMA
+from sim.output.rundir import (
+    COMPLETION,
+    CONFIG,
+    EVENTS,
+    SUMMARY,
+    TIMESERIES,
+    begin_run,
+    completion_record,
+)
 
-__all__ = ["Results", "provenance"]
+__all__ = ["Results", "provenance", "OutputError"]
 
 
 def _git_revision() -> str:
@@ -47,7 +57,8 @@ def provenance(cfg: Config) -> dict:
 
 def _write_parquet(df: pd.DataFrame, schema: pa.Schema, path: Path) -> None:
     table = pa.Table.from_pandas(df, schema=schema, preserve_index=False).replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", use_dictionary=True, write_statistics=True)
 
 
 @dataclass
@@ -70,15 +81,28 @@ class Results:
         return sel.set_index("date")["value"]
 
     def save(self, directory: str | Path, dashboard: bool | None = None) -> Path:
-        """Write timeseries.parquet, events.parquet, summary.json, config.yaml (and dashboard.png)."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        _write_parquet(self.timeseries, TIMESERIES_SCHEMA, out / "timeseries.parquet")
-        _write_parquet(self.events, EVENT_SCHEMA, out / "events.parquet")
-        (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=str) + "\n")
-        (out / "config.yaml").write_text(config_yaml(self.config))
+        """Write timeseries.parquet, events.parquet, config.yaml (and dashboard.png), then
+        summary.json with its completion record (see :mod:`sim.output.rundir`).
+
+        Each file is written atomically; the old marker is removed before anything else, so a
+        save interrupted at any point leaves a folder that reads as incomplete. A file that
+        cannot be written (disk full, no permission) raises :class:`OutputError` naming it.
+        """
+        try:
+            out = begin_run(directory)
+        except OSError as e:
+            raise OutputError(directory, f"{e.strerror or e} (errno {e.errno})") from e
+        files = [TIMESERIES, EVENTS, CONFIG]
+        _write_parquet(self.timeseries, TIMESERIES_SCHEMA, out / TIMESERIES)
+        _write_parquet(self.events, EVENT_SCHEMA, out / EVENTS)
+        write_text_atomic(out / CONFIG, config_yaml(self.config))
         if self.config.output.dashboard if dashboard is None else dashboard:
             from sim.output.dashboard import draw_dashboard
 
-            draw_dashboard(self, out / "dashboard.png")
+            with atomic_path(out / "dashboard.png") as tmp:
+                draw_dashboard(self, tmp)
+            files.append("dashboard.png")
+        summary = {**self.summary,
+                   COMPLETION: completion_record(out, files, config_hash(self.config), self.config.model)}
+        write_text_atomic(out / SUMMARY, json.dumps(summary, indent=2, default=str) + "\n")  # last
         return out

@@ -14,6 +14,7 @@ from sim.core.codes import (
     STATE,
     country_key,
 )
+from sim.core.params import ConfigError
 
 
 def _towns_of(world, country: int) -> np.ndarray:
@@ -104,7 +105,7 @@ def populate_actors(model) -> None:
     pop, ppa = model.population, cfg.people_per_agent
     model.heartland.clear()
     px, py = np.divmod(pop.home, world.height)
-    for f, fac in enumerate(cfg.insurgents.factions.values()):
+    for f, (name, fac) in enumerate(cfg.insurgents.factions.items()):
         hx, hy = _heartland(world, fac, rng)
         model.heartland.append((hx, hy))
         spread = max(2, cfg.insurgents.band_range)
@@ -115,6 +116,10 @@ def populate_actors(model) -> None:
             model.bands.add(f, bx * world.height + by, fac.fighters0 / fac.n_bands, fac.leaders_per_band)
         # take the recruits from the civilians nearest the heartland (people are conserved)
         n_agents = int(round(fac.fighters0 / ppa))
+        n_free = int((pop.status == 0).sum())
+        if n_agents > n_free:  # known only once the map is built, hence not checked by the schema
+            raise ConfigError(f"insurgents.factions.{name}.fighters0", fac.fighters0,
+                              f"at most the {n_free * ppa} people left on this map to recruit them from")
         dist = np.maximum(np.abs(px - hx), np.abs(py - hy)) + (pop.status != 0) * 10**6
         chosen = np.argsort(dist, kind="stable")[:n_agents]
         pop.status[chosen] = RECRUITED

@@ -3,8 +3,15 @@
     python -m sim.aggregate multirun/2026-01-31/12-00-00            # writes into that folder
     python -m sim.aggregate multirun/2026-01-31/12-00-00 --out merged/ts.parquet
 
-A *run* is any folder under the sweep dir that holds a ``timeseries.parquet`` (Hydra's
-``<sweep dir>/<job num>/``, or deeper for nested sweeps). Three files are written:
+A *run* is any folder under the sweep dir that holds a ``timeseries.parquet``, a
+``summary.json`` or a ``.hydra/overrides.yaml`` (Hydra's ``<sweep dir>/<job num>/``, or deeper
+for nested sweeps). Only **complete** runs are merged: ``summary.json`` carries a completion
+record, written last, listing the run's files and their sizes (:mod:`sim.output.rundir`).
+An incomplete run (killed, still running, or never finished) is skipped with a warning on
+stderr, or refused with ``--strict`` (exit status 2); half a run is never merged. A run whose
+completion record is contradicted by its files (a file missing, changed, unreadable, or not
+matching its schema: columns, types, metric names from the registry) is an error naming the
+file and the problem. Three files are written:
 
 ``timeseries_all.parquet``
     every run's ``timeseries.parquet``, with ``run`` (the run's path relative to the sweep dir,
@@ -27,7 +34,8 @@ and int64); the second pass reads each run in batches, casts them to that schema
 them with ``ParquetWriter``. The files are written under temporary names and renamed only when
 all are complete, so a failure leaves no partial output (and no mix of old and new).
 
-Bad input (a missing dir, no runs, an unreadable Parquet or override file) raises
+Bad input (a missing dir, no complete runs, an unreadable or malformed Parquet, summary or
+override file) raises
 :class:`AggregateError` naming the path; on the command line that is one line on stderr and
 exit status 2.
 """
@@ -47,6 +55,9 @@ import pyarrow.parquet as pq
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from sim.output.atomic import OutputError, atomic_path
+from sim.output.rundir import RunDirError, check_run, run_status
+
 __all__ = ["aggregate", "find_runs", "read_overrides", "AggregateError", "main"]
 
 TIMESERIES = "timeseries.parquet"
@@ -54,6 +65,7 @@ EVENTS = "events.parquet"
 SUMMARY = "summary.json"
 OVERRIDES = Path(".hydra") / "overrides.yaml"
 BATCH_ROWS = 65_536
+NOT_PARAMETERS = {"rerun"}  # overrides that steer python -m sim but do not change a run
 
 
 class AggregateError(Exception):
@@ -72,9 +84,12 @@ class Run:
 
 
 def find_runs(sweep_dir: Path) -> list[Path]:
-    """Every folder under ``sweep_dir`` (itself included) holding a ``timeseries.parquet``,
-    in natural order (``2`` before ``10``)."""
-    dirs = {p.parent for p in sweep_dir.rglob(TIMESERIES) if p.is_file()}
+    """Every folder under ``sweep_dir`` (itself included) that looks like a run, complete or
+    not (a ``timeseries.parquet``, ``summary.json`` or ``.hydra/overrides.yaml``), in natural
+    order (``2`` before ``10``)."""
+    dirs = {p.parent for name in (TIMESERIES, SUMMARY) for p in sweep_dir.rglob(name) if p.is_file()}
+    dirs |= {p.parent.parent for p in sweep_dir.rglob(str(OVERRIDES)) if p.is_file()}
+    dirs = {d for d in dirs if ".submitit" not in d.relative_to(sweep_dir).parts}
     return sorted(dirs, key=lambda d: _natural_key(d.relative_to(sweep_dir)))
 
 
@@ -105,6 +120,8 @@ def read_overrides(run_dir: Path) -> tuple[tuple[str, ...], dict[str, str]]:
         if o.is_delete():
             continue
         key = o.key_or_group if o.package is None else f"{o.key_or_group}@{o.package}"
+        if key in NOT_PARAMETERS:
+            continue
         value = o.value()
         values[key] = value if isinstance(value, str) else o.get_value_element_as_str()
     return tuple(raw), values
@@ -193,19 +210,6 @@ def _conform(batch: pa.RecordBatch, run: Run, keys: list[str], plan: _Plan,
     return pa.RecordBatch.from_arrays(arrays, schema=plan.schema)
 
 
-def _read_summary(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / SUMMARY
-    if not path.is_file():
-        return {}
-    try:
-        summary = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise AggregateError(f"cannot read summary {path}: {e}") from e
-    if not isinstance(summary, dict):
-        raise AggregateError(f"cannot read summary {path}: expected a JSON object")
-    return summary
-
-
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for k, v in d.items():
@@ -233,7 +237,10 @@ def _write_runs_table(runs: list[Run], keys: list[str], dest: Path) -> None:
     for run in runs:
         row: dict[str, Any] = {"run": run.id, "overrides": " ".join(run.raw_overrides)}
         row.update({columns[k]: run.overrides.get(k) for k in keys})
-        for name, value in _flatten(run.summary).items():
+        summary = dict(run.summary)
+        completion = summary.pop("completion", {})  # file sizes are bookkeeping, not results
+        summary["finished_at_utc"] = completion.get("finished_at_utc")
+        for name, value in _flatten(summary).items():
             row[f"summary.{name}" if name in row else name] = value
         rows.append(row)
     names = list(dict.fromkeys(name for row in rows for name in row))
@@ -241,24 +248,44 @@ def _write_runs_table(runs: list[Run], keys: list[str], dest: Path) -> None:
                    dest)
 
 
-def _scan(sweep: Path) -> list[Run]:
-    """First pass: the runs, with their overrides and summaries (small files only)."""
+def _scan(sweep: Path, strict: bool, warn: Callable[[str], None]) -> tuple[list[Run], list[Path]]:
+    """First pass: the complete runs, with their overrides and summaries, checked against
+    their schemas (footers and metric names only); and the incomplete run folders."""
     run_dirs = find_runs(sweep)
     if not run_dirs:
         raise AggregateError(f"no runs found under {sweep} (no folder holds a {TIMESERIES})")
-    runs = []
+    runs, incomplete = [], []
     for d in run_dirs:
+        status = run_status(d)
+        if not status.complete and not status.damaged:
+            if strict:
+                raise AggregateError(f"run {d} is incomplete: {status.reason} (--strict refuses it)")
+            warn(f"sim.aggregate: warning: skipping incomplete run {d}: {status.reason}")
+            incomplete.append(d)
+            continue
+        try:
+            summary = check_run(d)
+        except RunDirError as e:
+            raise AggregateError(f"bad run file {e.path}: {e.problem}") from e
         raw, values = read_overrides(d)
         runs.append(Run(dir=d, id=d.relative_to(sweep).as_posix(), overrides=values,
-                        raw_overrides=raw, summary=_read_summary(d)))
-    return runs
+                        raw_overrides=raw, summary=summary))
+    if not runs:
+        raise AggregateError(f"no complete runs under {sweep} ({len(incomplete)} incomplete)")
+    return runs, incomplete
 
 
-def aggregate(sweep_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Merge every run under ``sweep_dir``; return the path of the merged time series.
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def aggregate(sweep_dir: str | Path, out: str | Path | None = None, *, strict: bool = False,
+              warn: Callable[[str], None] = _warn) -> Path:
+    """Merge every complete run under ``sweep_dir``; return the path of the merged time series.
 
     Writes ``timeseries_all.parquet`` (or ``out``), and ``events_all.parquet`` and
-    ``runs.parquet`` in the same folder. See the module docstring for the tables.
+    ``runs.parquet`` in the same folder. See the module docstring for the tables. Incomplete
+    runs are skipped, each with a ``warn`` message, or refused with ``strict``.
     """
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
@@ -267,7 +294,7 @@ def aggregate(sweep_dir: str | Path, out: str | Path | None = None) -> Path:
     if ts_out.is_dir():
         raise AggregateError(f"--out {ts_out} is a directory; give a file name")
 
-    runs = _scan(sweep)
+    runs, _ = _scan(sweep, strict, warn)
     keys = list(dict.fromkeys(k for run in runs for k in run.overrides))
     ts_plan = _plan(runs, TIMESERIES, keys)
     assert ts_plan is not None  # every run has a time series: that is how runs are found
@@ -281,19 +308,24 @@ def aggregate(sweep_dir: str | Path, out: str | Path | None = None) -> Path:
                      lambda dest: _write_merged(ev_plan, keys, dest)))
 
     # each file is written under a temporary name; all are renamed once all are complete
-    partial = [(final.with_name(f".{final.name}.partial"), final) for final, _ in jobs]
+    # (nested atomic_path contexts: the renames happen only after the last write succeeded)
     try:
         ts_out.parent.mkdir(parents=True, exist_ok=True)
-        for (tmp, _), (_, write) in zip(partial, jobs, strict=True):
-            write(tmp)
-        for tmp, final in partial:
-            tmp.replace(final)
-    except OSError as e:  # reading errors are AggregateErrors already: this is the output
-        raise AggregateError(f"cannot write {e.filename or ts_out.parent}: {e}") from e
-    finally:
-        for tmp, _ in partial:
-            tmp.unlink(missing_ok=True)
+        _write_all(jobs)
+    except OutputError as e:  # reading errors are AggregateErrors already: this is the output
+        raise AggregateError(str(e)) from e
+    except OSError as e:
+        raise AggregateError(f"cannot write {e.filename or ts_out.parent}: {e.strerror or e}") from e
     return ts_out
+
+
+def _write_all(jobs: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    if not jobs:
+        return
+    (final, write), rest = jobs[0], jobs[1:]
+    with atomic_path(final) as tmp:
+        write(tmp)
+        _write_all(rest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,15 +337,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="merged time series file (default: SWEEP_DIR/timeseries_all.parquet);"
                              " events_all.parquet and runs.parquet go beside it")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse to merge when any run is incomplete (default: skip it with a warning)")
     args = parser.parse_args(argv)
+    skipped: list[str] = []
+
+    def warn(message: str) -> None:
+        skipped.append(message)
+        print(message, file=sys.stderr)
+
     try:
-        ts_out = aggregate(args.sweep_dir, args.out)
+        ts_out = aggregate(args.sweep_dir, args.out, strict=args.strict, warn=warn)
     except AggregateError as e:
         print(f"sim.aggregate: error: {e}", file=sys.stderr)
         return 2
     n_runs = pq.read_table(ts_out.parent / "runs.parquet", columns=["run"]).num_rows
     n_rows = pq.ParquetFile(ts_out).metadata.num_rows
-    print(f"merged {n_runs} runs, {n_rows} time-series rows -> {ts_out}")
+    print(f"merged {n_runs} runs, {n_rows} time-series rows -> {ts_out}"
+          + (f" ({len(skipped)} incomplete runs skipped)" if skipped else ""))
     return 0
 
 
