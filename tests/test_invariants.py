@@ -36,6 +36,13 @@ def _check(model: SahelModel) -> None:
     np.testing.assert_array_equal(model.field("people"), np.bincount(pop.cell[:n], weights=pop.people[:n],
                                                                       minlength=model.field("people").size))
     assert model.people_by_comm.sum() == pop.total
+    # ... and so do the running stocks the recorder reads
+    country = model.world.country.reshape(-1)
+    nc = model.civilians_in.size
+    heads = pop.people[:n].astype(float)
+    np.testing.assert_array_equal(model.civilians_in, np.bincount(country[pop.cell[:n]], weights=heads, minlength=nc))
+    away = np.where(pop.status[:n] == DISPLACED, heads, 0.0)
+    np.testing.assert_array_equal(model.displaced_from, np.bincount(country[pop.home[:n]], weights=away, minlength=nc))
     u = model.units
     assert (u.troops[: u.n] >= -1e-9).all()
     for name in ("people", "troops", "fighters", "violence", "tips"):

@@ -130,8 +130,9 @@ class SahelModel(mesa.Model):
         countries = tuple(n for n, core in zip(w.country_names, w.is_core_country, strict=True) if core)
         self.recorder = Recorder(n_records, self.faction_names, COMMUNITIES, countries)
         self.interval = Interval.zeros(len(self.faction_names))  # flows since the last record
-        self.population_changed = True                      # population stocks must be recounted
-        self.stocks: tuple[np.ndarray, np.ndarray] | None = None  # cached (alive, displaced) by country
+        n_countries = len(w.country_names)
+        self.civilians_in = np.zeros(n_countries)           # civilians by the country they are in (people)
+        self.displaced_from = np.zeros(n_countries)         # displaced people by home country
         self.initial_people = float(self.population.total + self.bands.fighters[: self.bands.n].sum())
         # ---- the state on the start date
         timeline.apply(self)

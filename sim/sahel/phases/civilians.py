@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.codes import DISPLACED
 from sim.sahel.kernels import civilians as k
 from sim.sahel.kernels.fields import box_sum, choose_refuges
 
@@ -43,6 +44,18 @@ def aggregate(model) -> None:
                       pop.harm, model.cfg.population.rel_harm_grievance, n_comm,
                       model.field("people"), model.people_by_comm, model.field("tips"),
                       model.sum_legit, model.sum_griev, model.n_alive, model.cell_start, model.cell_rows)
+    count_stocks(model)
+
+
+def count_stocks(model) -> None:
+    """Civilians by the country they are in and displaced people by home country, recounted
+    from the groups (the harm phase keeps them current between civilian updates)."""
+    pop, w, n = model.population, model.world, model.population.n
+    country = w.country.reshape(-1)
+    heads = pop.people[:n].astype(np.float64)
+    model.civilians_in[:] = np.bincount(country[pop.cell[:n]], weights=heads, minlength=model.civilians_in.size)
+    displaced = np.where(pop.status[:n] == DISPLACED, heads, 0.0)
+    model.displaced_from[:] = np.bincount(country[pop.home[:n]], weights=displaced, minlength=model.displaced_from.size)
 
 
 def _harm_units(model, acc: np.ndarray) -> np.ndarray:
@@ -95,5 +108,4 @@ def update(model) -> None:
                           pop.sibling, model.refuge, moving, model.steps)
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
-    model.population_changed = True
     aggregate(model)

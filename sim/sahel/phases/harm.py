@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.codes import DISPLACED
+
 
 def realise_harm(model) -> None:
     if not model.deaths_today:
         return
     pop, rng = model.population, model.streams["harm"]
+    country = model.world.country.reshape(-1)
     for cell, by_comm in model.deaths_today:
         rows = model.cell_rows[model.cell_start[cell]: model.cell_start[cell + 1]]
         for k in np.flatnonzero(by_comm):
             mine = rows[(pop.community[rows] == k) & (pop.people[rows] > 0)]
             taken = rng.multivariate_hypergeometric(pop.people[mine].astype(np.int64), int(by_comm[k]))
             pop.people[mine] -= taken.astype(np.int32)
+            away = pop.status[mine] == DISPLACED
+            np.subtract.at(model.displaced_from, country[pop.home[mine[away]]], taken[away])
+        model.civilians_in[country[cell]] -= by_comm.sum()
     model.deaths_today.clear()
-    model.population_changed = True

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.codes import DISPLACED, MILITIA, PARTNER, STATE
+from sim.core.codes import MILITIA, PARTNER, STATE
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
 
@@ -59,7 +59,7 @@ def record(model) -> None:
     put(row, "civilian_deaths_by_militia", acc.civ_by_owner[MILITIA])
     put(row, "emigrants", acc.emigrants)
     # people: civilians where they are, fighters where their bands are; 'all' is the whole map
-    civilians, people_displaced = _population_stocks(model)
+    civilians, people_displaced = model.civilians_in, model.displaced_from
     fighters_in = np.bincount(w.country.reshape(-1)[b.cell[: b.n]], weights=b.fighters[: b.n],
                               minlength=civilians.size)
     put(row, "civilians", float(civilians.sum()))
@@ -89,22 +89,3 @@ def record(model) -> None:
     put(row, "mean_grievance", float((griev * weights).sum()))
     rec.put_many(row, "mean_legitimacy", model.communities, legit)
     rec.put_many(row, "mean_grievance", model.communities, griev)
-
-
-def _population_stocks(model) -> tuple[np.ndarray, np.ndarray]:
-    """Civilians (by the country they are in) and displaced people (by home country).
-
-    Cached: headcounts change only in the civilian and harm phases, which set
-    ``model.population_changed``.
-    """
-    if model.population_changed or model.stocks is None:
-        pop, w = model.population, model.world
-        nc, n = len(w.country_names), pop.n
-        country = w.country.reshape(-1)
-        heads = pop.people[:n].astype(np.float64)
-        people_alive = np.bincount(country[pop.cell[:n]], weights=heads, minlength=nc)
-        displaced = np.where(pop.status[:n] == DISPLACED, heads, 0.0)
-        people_displaced = np.bincount(country[pop.home[:n]], weights=displaced, minlength=nc)
-        model.stocks = (people_alive, people_displaced)
-        model.population_changed = False
-    return model.stocks
