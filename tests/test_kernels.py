@@ -155,12 +155,19 @@ def test_apply_moves_matches_its_twin_and_conserves_people(impl):
 def test_aggregate_cells_counts_people_and_indexes_each_cells_groups():
     cols, cells, params = _civilian_inputs(5)
     n, n_cells = cols["cell"].size, 30
+    cell_country = (np.arange(n_cells) % 3).astype(np.int8)
     out = dict(people_cell=np.zeros(n_cells), people_by_comm=np.zeros((n_cells, 4)), tips=np.zeros(n_cells),
-               sum_legit=np.zeros(4), sum_griev=np.zeros(4), n_alive=np.zeros(4),
-               cell_start=np.zeros(n_cells + 1, np.int64), cell_rows=np.zeros(n, np.int32))
-    kc.aggregate_cells(n, cols["cell"], cols["community"], cols["people"], cols["legitimacy"], cols["sympathy"],
-                       cols["hardship"], cols["harm"], 1.0, 4, *out.values())
+               sum_legit=np.zeros(4), sum_griev=np.zeros(4), n_alive=np.zeros(4), civilians_in=np.zeros(3),
+               displaced_from=np.zeros(3), cell_start=np.zeros(n_cells + 1, np.int64), cell_rows=np.zeros(n, np.int32))
+    kc.aggregate_cells(n, cols["cell"], cols["home"], cols["community"], cols["status"], cols["people"],
+                       cols["legitimacy"], cols["sympathy"], cols["hardship"], cols["harm"], 1.0, cell_country,
+                       *out.values())
     heads = cols["people"].astype(float)
+    np.testing.assert_array_equal(out["civilians_in"], np.bincount(cell_country[cols["cell"]], weights=heads,
+                                                                   minlength=3))
+    away = np.where(cols["status"] == DISPLACED, heads, 0.0)
+    np.testing.assert_array_equal(out["displaced_from"], np.bincount(cell_country[cols["home"]], weights=away,
+                                                                     minlength=3))
     np.testing.assert_array_equal(out["people_cell"], np.bincount(cols["cell"], weights=heads, minlength=n_cells))
     assert out["people_by_comm"].sum() == heads.sum() == out["n_alive"].sum()
     for c in range(n_cells):
@@ -214,6 +221,20 @@ def test_update_control_matches_its_twin():
     kf.update_control_py(b, t, f, 0.5, 0.02, 500.0)
     np.testing.assert_allclose(a, b, rtol=1e-12)
     assert (np.abs(a) <= 1).all()
+
+
+def test_harm_units_matches_its_dense_twin():
+    g = np.random.default_rng(6)
+    w, h = 9, 7
+    acc = g.choice([0.0, 0.0, 0.0, 1.0, 5.0], (w * h, 4))
+    acc[:w * h // 2] = 0.0  # harm is sparse: a quiet half
+    by_comm = g.choice([0.0, 40.0, 1000.0], (w * h, 4))
+    people = by_comm.sum(axis=1).reshape(w, h)
+    a, b = np.zeros_like(acc), np.zeros_like(acc)
+    kf.harm_units(acc, by_comm, people, 2.0, a)
+    kf.harm_units_py(acc, by_comm, people, 2.0, b)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    assert (a[acc.sum(axis=1) > 0] > 0).all() and (a > 0).sum() > (acc > 0).sum()  # direct and spilled
 
 
 def test_choose_refuges_matches_its_twin():

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.codes import DISPLACED
 from sim.sahel.kernels import civilians as k
-from sim.sahel.kernels.fields import box_sum, choose_refuges
+from sim.sahel.kernels.fields import choose_refuges, harm_units
 
 
 def pack_params(model) -> np.ndarray:
@@ -35,45 +34,24 @@ def pack_params(model) -> np.ndarray:
 
 
 def aggregate(model) -> None:
-    """Cell and community aggregates of the civilians (people present, tips, attitudes), and the
-    index of each cell's groups (what the harm phase takes deaths from)."""
-    pop, n_comm = model.population, len(model.communities)
+    """Cell and community aggregates of the civilians (people present, tips, attitudes), the
+    population stocks by country, and the index of each cell's groups (what the harm phase takes
+    deaths from)."""
+    pop = model.population
     if model.cell_rows.size < pop.capacity:
         model.cell_rows = np.zeros(pop.capacity, np.int32)
-    k.aggregate_cells(pop.n, pop.cell, pop.community, pop.people, pop.legitimacy, pop.sympathy, pop.hardship,
-                      pop.harm, model.cfg.population.rel_harm_grievance, n_comm,
-                      model.field("people"), model.people_by_comm, model.field("tips"),
-                      model.sum_legit, model.sum_griev, model.n_alive, model.cell_start, model.cell_rows)
-    count_stocks(model)
-
-
-def count_stocks(model) -> None:
-    """Civilians by the country they are in and displaced people by home country, recounted
-    from the groups (the harm phase keeps them current between civilian updates)."""
-    pop, w, n = model.population, model.world, model.population.n
-    country = w.country.reshape(-1)
-    heads = pop.people[:n].astype(np.float64)
-    model.civilians_in[:] = np.bincount(country[pop.cell[:n]], weights=heads, minlength=model.civilians_in.size)
-    displaced = np.where(pop.status[:n] == DISPLACED, heads, 0.0)
-    model.displaced_from[:] = np.bincount(country[pop.home[:n]], weights=displaced, minlength=model.displaced_from.size)
+    k.aggregate_cells(pop.n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.legitimacy,
+                      pop.sympathy, pop.hardship, pop.harm, model.cfg.population.rel_harm_grievance,
+                      model.field("country"), model.field("people"), model.people_by_comm, model.field("tips"),
+                      model.sum_legit, model.sum_griev, model.n_alive, model.civilians_in, model.displaced_from,
+                      model.cell_start, model.cell_rows)
 
 
 def _harm_units(model, acc: np.ndarray) -> np.ndarray:
-    """Deaths per (cell, community) -> harm units felt by the community there and nearby.
-
-    Victims' community in the cell feels it fully; the 3x3 neighbourhood (all communities)
-    feels half, spread per resident. One unit = ``harm_scale`` deaths per 1,000 residents.
-    """
-    w, h = model.world.width, model.world.height
-    people = np.maximum(model.people_by_comm, 1.0)
-    direct = acc / people * 1000.0
-    total = acc.sum(axis=1).reshape(w, h)
-    near = np.zeros((w, h))
-    box_sum(total, 1, near)
-    around = np.zeros((w, h))
-    box_sum(model.layers["people"].data, 1, around)
-    spill = 0.5 * near.reshape(-1) / np.maximum(around.reshape(-1), 1.0) * 1000.0
-    return ((direct + spill[:, None]) / model.cfg.population.harm_scale).astype(np.float64)
+    """Deaths per (cell, community) -> harm units (:func:`sim.sahel.kernels.fields.harm_units`)."""
+    out = np.empty_like(acc)
+    harm_units(acc, model.people_by_comm, model.layers["people"].data, model.cfg.population.harm_scale, out)
+    return out
 
 
 def update(model) -> None:
