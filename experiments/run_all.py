@@ -34,7 +34,8 @@ FINDINGS = DOCS / "findings.md"
 OUT = ROOT / "outputs" / "experiments"
 
 EXPERIMENTS = ["gloves_off", "intel_uplift", "french_withdrawal", "mobilisation_alliance",
-               "accuracy_effectiveness", "history", "sensitivity"]
+               "accuracy_effectiveness", "history", "sensitivity", "resolution"]
+GENERATED = [FINDINGS, DOCS / "resolution.md"]  # documents whose generated blocks are refilled
 BLOCK = re.compile(r"(<!-- begin: (?P<name>[^ ]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)",
                    re.DOTALL)
 
@@ -148,11 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_docs:
         for name in names:
             copy_figures(name, OUT / name)
-        if FINDINGS.is_file():
-            text, missing = fill_blocks(FINDINGS.read_text(), OUT, EXPERIMENTS)
-            FINDINGS.write_text(text)
-            if missing:
-                print(f"warning: findings.md blocks without output: {missing}", file=sys.stderr)
+        for doc in GENERATED:
+            if doc.is_file():
+                text, missing = fill_blocks(doc.read_text(), OUT, EXPERIMENTS)
+                doc.write_text(text)
+                if missing:
+                    print(f"warning: {doc.name} blocks without output: {missing}", file=sys.stderr)
     for name, s in seconds.items():
         print(f"{name}: {s:.0f} s")
     return 0

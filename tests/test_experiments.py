@@ -218,3 +218,25 @@ def test_run_all_fills_generated_blocks_and_copies_figures(tmp_path) -> None:
         text, out, ["gloves_off"])[0]  # idempotent
     copied = run_all.copy_figures("gloves_off", out / "gloves_off", tmp_path / "figures")
     assert sorted(p.name for p in copied) == ["gloves_off.png", "gloves_off_effects.png"]
+
+
+def test_resolution_study_reports_every_size_and_picks_an_agreeing_default(small) -> None:
+    import resolution
+
+    out = small("resolution")
+    m = assert_manifest(out, "resolution")
+    assert m["sizes"] == list(resolution.SMALL_SIZES)
+    assert_pngs(out, ["figure.png"])
+    per_run = pd.read_csv(out / "per_run.csv")
+    assert sorted(per_run["people_per_agent"].unique()) == sorted(resolution.SMALL_SIZES)
+    assert per_run.groupby("people_per_agent").size().eq(3).all()
+    levels = pd.read_csv(out / "levels.csv")
+    assert len(levels) == len(resolution.OUTCOMES) * len(resolution.SMALL_SIZES)
+    assert (levels["ci95_low"] <= levels["mean"]).all() and (levels["mean"] <= levels["ci95_high"]).all()
+    # the finest size agrees with itself; the chosen default agrees on every outcome
+    assert levels[levels.people_per_group == resolution.SMALL_SIZES[0]]["agrees"].all()
+    assert levels[levels.people_per_group == m["default"]]["agrees"].all()
+    assert f"**{m['default']:,} people**" in (out / "default.md").read_text()
+    # and the choice is the coarsest such size
+    ok = levels.groupby("people_per_group")["agrees"].all()
+    assert m["default"] == max(s for s, good in ok.items() if good)

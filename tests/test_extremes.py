@@ -65,15 +65,20 @@ def test_a_fifty_year_run():
 
 @pytest.mark.parametrize("ppa", [1, 20000])
 def test_group_sizes_at_the_bounds(ppa):
-    """One agent per person (the lower bound), and one agent for the whole population (no
-    upper bound is declared). People are placed per cell, so a group larger than every cell's
-    people rounds to no agent at all: the run still completes, with every invariant, on an
-    empty population (a known, silent degeneracy: see the reliability notes in docs/sweeps.md)."""
+    """One person per group (the lower bound), and groups as large as the whole population (no
+    upper bound is declared): every person is placed either way, each cell's people forming as
+    many groups as the size needs, and every invariant holds."""
     cfg = sim.load_config([*TINY, f"people_per_agent={ppa}", "map.synthetic_people=20000",
                            "end_date=2015-01-20", "insurgents.factions.jnim.fighters0=0",
                            "insurgents.factions.is_sahel.fighters0=0"])
     r = run_checked(cfg)
-    assert (r.summary["population_agents"] >= 1) == (ppa == 1)
+    people = r.summary["people"]["initial"]
+    assert abs(people - 20000) <= 2 * 4  # rounded to whole people per (country, community)
+    groups = r.summary["population_groups"]
+    if ppa == 1:
+        assert groups > people / 2  # one person per group at set-up; movers may since have merged
+    else:
+        assert groups <= 8 * 8 * 4  # at most one group per cell and community
     with pytest.raises(ConfigError, match="people_per_agent"):
         sim.load_config([*TINY, "people_per_agent=0"])
 

@@ -1,4 +1,5 @@
-"""Population placement: people placed equal the data within rounding, by country and community."""
+"""Population placement: people placed equal the data within rounding, by country and community,
+in groups of at most ``people_per_agent``."""
 
 from __future__ import annotations
 
@@ -18,13 +19,21 @@ def test_placed_people_equal_the_data_within_rounding(overrides, ppa):
     world = build_world(cfg.map, rng.stream(cfg.seed, "world"))
     pop = place_population(world, cfg, rng.stream(cfg.seed, "population"))
     data = world.town_people + world.rural_people
-    country_of_agent = world.country.reshape(-1)[pop.cell]
+    n = pop.n
+    country_of_group = world.country.reshape(-1)[pop.cell[:n]]
     for c in range(len(world.country_names)):
-        placed = (country_of_agent == c).sum() * ppa
+        placed = pop.people[:n][country_of_group == c].sum()
         expected = data[world.country == c].sum()
-        # each (country, community) group is rounded to the nearest whole agent
-        assert abs(placed - expected) <= len(COMMUNITIES) * ppa / 2 + 1e-6, world.country_names[c]
-    assert (pop.status == HOME).all() and (pop.cell == pop.home).all()
+        # each (country, community) is rounded to the nearest whole person
+        assert abs(placed - expected) <= len(COMMUNITIES) / 2 + 1e-6, world.country_names[c]
+    assert (pop.status[:n] == HOME).all() and (pop.cell[:n] == pop.home[:n]).all()
+    assert (pop.people[:n] >= 1).all() and (pop.people[:n] <= ppa).all()
+    # a cell's groups of one community differ in size by at most one person
+    key = pop.cell[:n].astype(np.int64) * 8 + pop.community[:n]
+    order = np.argsort(key, kind="stable")
+    k, heads = key[order], pop.people[:n][order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    assert (np.maximum.reduceat(heads, starts) - np.minimum.reduceat(heads, starts) <= 1).all()
 
 
 def test_townspeople_are_urban_and_rural_shares_follow_terrain():
@@ -33,13 +42,29 @@ def test_townspeople_are_urban_and_rural_shares_follow_terrain():
     pop = place_population(world, cfg, rng.stream(0, "population"))
     urban = COMMUNITIES.index("urban")
     town_cells = np.flatnonzero(world.town_people.reshape(-1) > 0)
-    assert (pop.community[np.isin(pop.cell, town_cells)] == urban).mean() > 0.8
+    n = pop.n
+    heads = pop.people[:n]
+    in_town = np.isin(pop.cell[:n], town_cells)
+    assert heads[in_town & (pop.community[:n] == urban)].sum() > 0.8 * heads[in_town].sum()
     nomads = COMMUNITIES.index("nomads")
-    sahara = world.terrain.reshape(-1)[pop.cell] == 0
-    assert (pop.community[sahara & (pop.community != urban)] == nomads).mean() > 0.5
+    rural_sahara = (world.terrain.reshape(-1)[pop.cell[:n]] == 0) & (pop.community[:n] != urban)
+    assert heads[rural_sahara & (pop.community[:n] == nomads)].sum() > 0.5 * heads[rural_sahara].sum()
 
 
-def test_bytes_per_agent_is_within_the_64_byte_budget():
+def test_bytes_per_group_is_within_the_64_byte_budget():
     assert Population(10, 100).bytes_per_agent <= 64
-    assert {c.name for c in COLUMNS} >= {"cell", "community", "status", "hardship", "risk_aversion", "legitimacy",
-                                         "sympathy", "harm"}
+    assert {c.name for c in COLUMNS} >= {"cell", "community", "status", "people", "hardship", "risk_aversion",
+                                         "legitimacy", "sympathy", "harm", "sibling"}
+
+
+def test_compaction_drops_empty_rows_and_keeps_siblings_pointing_at_their_rows():
+    pop = Population(6, 100, capacity=10)
+    pop.people[:6] = [5, 0, 7, 0, 9, 4]
+    pop.cell[:6] = np.arange(6)
+    pop.sibling[:6] = [4, -1, 1, -1, 0, 3]  # 0 <-> 4; 2 points at an empty row; 5 at an empty row
+    pop.compact()
+    assert pop.n == 4 and list(pop.people[:4]) == [5, 7, 9, 4] and list(pop.cell[:4]) == [0, 2, 4, 5]
+    assert list(pop.sibling[:4]) == [2, -1, 0, -1]
+    assert (pop.people[4:6] == 0).all()
+    pop.reserve(20)
+    assert pop.capacity >= 24 and list(pop.people[:4]) == [5, 7, 9, 4]

@@ -43,11 +43,17 @@ def test_timeseries_is_long_and_tidy_with_all_for_totals(small_results):
     assert ts["step"].max() == cfg.n_steps
 
 
-def test_results_are_in_people_not_agents(small_results):
+def test_results_are_in_whole_people_not_groups(small_results):
     ppa = small_results.config.people_per_agent
-    pop = small_results.metric("population")
-    assert (pop.to_numpy() % ppa == 0).all()
-    assert pop.iloc[0] > 100 * ppa
+    for name in ("population", "civilians", "insurgent_fighters", "recruits", "displaced"):
+        values = small_results.metric(name).to_numpy()
+        assert (values == np.round(values)).all(), name
+    assert small_results.metric("population").iloc[0] > 100 * ppa
+    # counts are drawn per person: recruits are not multiples of the group size
+    recruits = small_results.metric("recruits").to_numpy()
+    assert recruits.sum() > 0 and (recruits[recruits > 0] % ppa != 0).any()
+    people = small_results.summary["people"]
+    assert people["balance"] == 0 and people["initial"] == small_results.metric("population").iloc[0]
 
 
 def test_cli_writes_the_four_files_with_provenance(tmp_path):

@@ -13,6 +13,7 @@ import sim
 from sim.config import CONFIG_DIR
 from sim.sahel.model import SahelModel
 from tests.conftest import SMALL
+from tests.test_people import assert_people_identity
 
 SCENARIOS = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
 REQUIRED = {"baseline", "barkhane", "take_the_gloves_off", "intel_sharing_uplift", "gloves_off_plus_intel",
@@ -34,6 +35,8 @@ def test_scenario_composes_validates_and_runs(name):
         cfg = dataclasses.replace(cfg, end_date=(cfg.start + dt.timedelta(days=45)).isoformat())
     res = sim.run(cfg)
     assert len(res.timeseries) > 0 and res.summary["scenario"] == name
+    if cfg.model == "sahel":
+        assert_people_identity(res)
 
 
 def test_no_code_branches_on_a_scenario():

@@ -87,7 +87,7 @@ class Experiment:
         params.append(f"seed={','.join(str(s) for s in seeds)}")
         launcher = ["hydra/launcher=slurm"] if self.args.launcher == "slurm" else []
         fixed = list(fixed)
-        own = {f.split("=", 1)[0] for f in fixed}  # a fixed override replaces a base one
+        own = {f.split("=", 1)[0] for f in fixed} | set(sweep)  # a fixed or swept key replaces a base one
         base = [b for b in self.base_overrides() if b.split("=", 1)[0] not in own]
         cmd = [sys.executable, "-m", "sim", "-m", *launcher, *params, *base, *fixed,
                f"hydra.sweep.dir={sweep_dir}"]

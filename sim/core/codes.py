@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __all__ = [
     "COMMUNITIES", "URBAN", "CORE_COUNTRIES", "COUNTRY_KEYS", "country_key",
-    "HOME", "DISPLACED", "RECRUITED", "DEAD", "STATUS_NAMES",
+    "HOME", "DISPLACED", "STATUS_NAMES",
     "STATE", "PARTNER", "MILITIA", "INSURGENT", "OWNER_NAMES", "GARRISON", "COLUMN", "ROLE_NAMES",
 ]
 
@@ -25,9 +25,9 @@ def country_key(name: str) -> str:
     return name.lower().replace(" ", "_").replace("-", "_")
 
 
-# statuses of a population agent (int8); every agent is in exactly one
-HOME, DISPLACED, RECRUITED, DEAD = 0, 1, 2, 3
-STATUS_NAMES = ("home", "displaced", "recruited", "dead")
+# statuses of a population group (int8): at home, or displaced away from it
+HOME, DISPLACED = 0, 1
+STATUS_NAMES = ("home", "displaced")
 
 # who a unit belongs to: the perpetrator classes of civilian harm (insurgents come after them)
 STATE, PARTNER, MILITIA, INSURGENT = 0, 1, 2, 3

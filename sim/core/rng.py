@@ -16,6 +16,7 @@ Each kernel-side function has a plain-Python twin (``*_py``) used by the tests.
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -23,7 +24,8 @@ import numpy as np
 from sim.core.jit import inline
 
 __all__ = ["stream", "stream_key", "counter_bits", "counter_bits_py", "counter_uniform", "counter_uniform_py",
-           "splitmix_word", "splitmix_word_py", "below", "below_py", "mix64", "mix64_py"]
+           "splitmix_word", "splitmix_word_py", "below", "below_py", "mix64", "mix64_py",
+           "binomial", "binomial_py"]
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # 2^64 / golden ratio, SplitMix64's increment
@@ -108,3 +110,203 @@ def below(bits32: np.uint64, n: np.int64) -> np.int64:
 def below_py(bits32: int, n: int) -> int:
     """Plain-Python twin of :func:`below`."""
     return (int(bits32) * int(n)) >> 32
+
+
+_FC = np.array([0.08106146679532726, 0.04134069595540929, 0.02767792568499834, 0.02079067210376509,
+                0.01664469118982119, 0.01387612882307075, 0.01189670994589177, 0.01041126526197209,
+                0.009255462182712733, 0.008330563433362871])
+"""Stirling's correction ln(k!) - [(k + 1/2) ln(k + 1) - (k + 1) + ln(2 pi) / 2] for k = 0..9."""
+
+
+@inline
+def _stirling_correction(k: float) -> float:
+    if k < 10:
+        return _FC[int(k)]
+    k1 = k + 1.0
+    k1sq = k1 * k1
+    return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / k1sq) / k1sq) / k1
+
+
+def _stirling_correction_py(k: float) -> float:
+    if k < 10:
+        return float(_FC[int(k)])
+    k1 = k + 1.0
+    return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / (k1 * k1)) / (k1 * k1)) / k1
+
+
+@inline
+def _word_uniform(seed: np.uint64, j: np.int64) -> float:
+    """The ``j``-th uniform in [0, 1) of the SplitMix64 sequence started at ``seed``."""
+    return float(splitmix_word(seed, j) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+def _word_uniform_py(seed: int, j: int) -> float:
+    return (splitmix_word_py(seed, j) >> 11) * (1.0 / 9007199254740992.0)
+
+
+@inline
+def binomial(n: np.int64, p: float, seed: np.uint64) -> np.int64:
+    """A Binomial(n, p) count from the random word ``seed`` (from :func:`counter_bits`), exact.
+
+    ``n p < 10`` (after drawing ``p > 1/2`` as ``n - Binomial(n, 1 - p)``): inversion from 0,
+    one uniform; below ``1 - n p`` it is 0 at once, since ``P(0) = (1 - p)^n >= 1 - n p``. Otherwise BTRD, the transformed rejection with decomposition of Hörmann (1993),
+    "The generation of binomial random variates", J. Statist. Comput. Simul. 46: 101-110, whose
+    uniforms are the SplitMix64 words that follow ``seed`` (about 1.1 iterations, most accepted
+    without a logarithm). A pure function of its arguments, so a kernel that feeds it counter
+    draws stays bit-identical on any number of threads.
+    """
+    if n <= 0 or p <= 0.0:
+        return np.int64(0)
+    if p >= 1.0:
+        return np.int64(n)
+    flip = p > 0.5
+    pp = 1.0 - p if flip else p
+    q = 1.0 - pp
+    k = np.int64(0)
+    if n * pp < 10.0:
+        u = _word_uniform(seed, 1)
+        if u < 1.0 - n * pp:
+            k = np.int64(0)  # P(0) = q^n >= 1 - n p (Bernoulli's inequality): no logarithm needed
+            return np.int64(n) if flip else k
+        ratio = pp / q
+        pk = math.exp(n * math.log1p(-pp))  # P(0) = q^n
+        cdf = pk
+        while u >= cdf and k < n:
+            pk *= ratio * (n - k) / (k + 1)
+            k += 1
+            cdf += pk
+    else:
+        m = np.int64((n + 1) * pp)
+        r = pp / q
+        nr = (n + 1) * r
+        npq = n * pp * q
+        spq = math.sqrt(npq)
+        b = 1.15 + 2.53 * spq
+        a = -0.0873 + 0.0248 * b + 0.01 * pp
+        c = n * pp + 0.5
+        alpha = (2.83 + 5.1 / b) * spq
+        v_r = 0.92 - 4.2 / b
+        urvr = 0.86 * v_r
+        j = np.int64(1)
+        while True:
+            v = _word_uniform(seed, j)
+            j += 1
+            if v <= urvr:
+                u = v / v_r - 0.43
+                k = np.int64(math.floor((2.0 * a / (0.5 - abs(u)) + b) * u + c))
+                break
+            if v >= v_r:
+                u = _word_uniform(seed, j) - 0.5
+                j += 1
+            else:
+                u = v / v_r - 0.93
+                u = math.copysign(0.5, u) - u
+                v = _word_uniform(seed, j) * v_r
+                j += 1
+            us = 0.5 - abs(u)
+            k = np.int64(math.floor((2.0 * a / us + b) * u + c))
+            if k < 0 or k > n:
+                continue
+            v = v * alpha / (a / (us * us) + b)
+            km = abs(k - m)
+            if km <= 15:
+                f = 1.0
+                if m < k:
+                    for i in range(m + 1, k + 1):
+                        f *= nr / i - r
+                elif m > k:
+                    for i in range(k + 1, m + 1):
+                        v *= nr / i - r
+                if v <= f:
+                    break
+                continue
+            v = math.log(v)
+            rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5)
+            t = -km * km / (2.0 * npq)
+            if v < t - rho:
+                break
+            if v > t + rho:
+                continue
+            nm = n - m + 1
+            h = (m + 0.5) * math.log((m + 1) / (r * nm)) + _stirling_correction(m) + _stirling_correction(n - m)
+            nk = n - k + 1
+            if v <= (h + (n + 1) * math.log(nm / nk) + (k + 0.5) * math.log(nk * r / (k + 1))
+                     - _stirling_correction(k) - _stirling_correction(n - k)):
+                break
+    return np.int64(n - k) if flip else k
+
+
+def binomial_py(n: int, p: float, seed: int) -> int:
+    """Plain-Python twin of :func:`binomial`."""
+    n = int(n)
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    flip = p > 0.5
+    pp = 1.0 - p if flip else p
+    q = 1.0 - pp
+    k = 0
+    if n * pp < 10.0:
+        u, ratio = _word_uniform_py(seed, 1), pp / q
+        if u < 1.0 - n * pp:  # P(0) = q^n >= 1 - n p
+            return n if flip else 0
+        pk = math.exp(n * math.log1p(-pp))
+        cdf = pk
+        while u >= cdf and k < n:
+            pk *= ratio * (n - k) / (k + 1)
+            k += 1
+            cdf += pk
+        return n - k if flip else k
+    m = int((n + 1) * pp)
+    r = pp / q
+    nr, npq = (n + 1) * r, n * pp * q
+    spq = math.sqrt(npq)
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * pp
+    c = n * pp + 0.5
+    alpha = (2.83 + 5.1 / b) * spq
+    v_r = 0.92 - 4.2 / b
+    j = 1
+    while True:
+        v = _word_uniform_py(seed, j)
+        j += 1
+        if v <= 0.86 * v_r:  # the quick acceptance (most draws)
+            u = v / v_r - 0.43
+            k = math.floor((2.0 * a / (0.5 - abs(u)) + b) * u + c)
+            break
+        if v >= v_r:
+            u = _word_uniform_py(seed, j) - 0.5
+        else:
+            u = v / v_r - 0.93
+            u = math.copysign(0.5, u) - u
+            v = _word_uniform_py(seed, j) * v_r
+        j += 1
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + c)
+        if k < 0 or k > n:
+            continue
+        v = v * alpha / (a / (us * us) + b)
+        km = abs(k - m)
+        if km <= 15:  # f(k) / f(m) by recursion
+            f = 1.0
+            for i in range(m + 1, k + 1):
+                f *= nr / i - r
+            for i in range(k + 1, m + 1):
+                v *= nr / i - r
+            if v <= f:
+                break
+            continue
+        v = math.log(v)  # squeeze, then the exact test with Stirling's corrections
+        rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5)
+        t = -km * km / (2.0 * npq)
+        if v < t - rho:
+            break
+        if v > t + rho:
+            continue
+        nm, nk = n - m + 1, n - k + 1
+        h = (m + 0.5) * math.log((m + 1) / (r * nm)) + _stirling_correction_py(m) + _stirling_correction_py(n - m)
+        if v <= (h + (n + 1) * math.log(nm / nk) + (k + 0.5) * math.log(nk * r / (k + 1))
+                 - _stirling_correction_py(k) - _stirling_correction_py(n - k)):
+            break
+    return n - k if flip else k

@@ -72,7 +72,8 @@ def DateInfo(model: ExplorerModel):
     cfg = model.arm.cfg
     solara.Text(f"Date: {model.date.isoformat()}", classes=["sim-date"])
     solara.Text(f"day {model.day} of {cfg.n_steps} ({cfg.start_date} to {cfg.end_date}); "
-                f"{model.arm.population.n:,} groups of {cfg.people_per_agent:,} people", classes=["sim-day"])
+                f"{model.arm.population.total:,} civilians in groups of up to {cfg.people_per_agent:,}",
+                classes=["sim-day"])
 
 
 @solara.component

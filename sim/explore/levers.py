@@ -23,7 +23,7 @@ __all__ = ["Lever", "levers_for", "field_meta", "get_value", "UI_MAX"]
 UI_MAX: dict[str, float] = {
     "intel_sharing": 1.5,         # scenario intel_sharing_uplift: plausible range 0.2-1.0
     "rel_harm_grievance": 3.0,    # schema source: assumption (0-3)
-    "people_per_agent": 5000,     # schema source: assumption (100-5000)
+    "people_per_agent": 5000,     # schema source: resolution, docs/resolution.md (100-4000)
 }
 """Slider ends for parameters the schema bounds only from below."""
 

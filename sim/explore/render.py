@@ -70,10 +70,9 @@ def layer_values(model: Any, layer: str) -> np.ndarray:
     if layer == "fighters":
         return model.layers["fighters_near"].data
     if layer == "displacement":
-        pop, w = model.population, model.world
-        home = pop.home[pop.status == DISPLACED]
-        return (np.bincount(home, minlength=w.width * w.height).reshape(w.width, w.height)
-                * float(pop.people_per_agent))
+        pop, w, n = model.population, model.world, model.population.n
+        away = np.where(pop.status[:n] == DISPLACED, pop.people[:n], 0).astype(np.float64)
+        return np.bincount(pop.home[:n], weights=away, minlength=w.width * w.height).reshape(w.width, w.height)
     raise KeyError(f"no map layer {layer!r}; layers are {list(LAYERS)}")
 
 

@@ -38,8 +38,10 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("population", "people", STOCK, "people alive (at home, displaced or recruited)", "country"),
+    Metric("population", "people", STOCK, "people alive: civilians plus insurgent fighters (all = the whole map)", "country"),
+    Metric("civilians", "people", STOCK, "civilians alive in the modelled area, at home or displaced, by where they are now (all = the whole map)", "country"),
     Metric("insurgent_fighters", "people", STOCK, "fighters in the factions' bands", "faction"),
+    Metric("emigrants", "people", FLOW, "people who left the modelled area during the interval (none can yet)"),
     Metric("recruits", "people", FLOW, "people who joined a faction during the recorded interval", "faction"),
     Metric("state_losses", "people", FLOW, "state, partner and militia personnel killed during the interval"),
     Metric("insurgent_losses", "people", FLOW, "insurgent fighters killed during the interval", "faction"),

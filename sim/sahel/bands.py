@@ -158,11 +158,9 @@ def _lead_and_split(model, band: int, fac) -> None:
     if b.leaders[band] == 0 and b.t_leader_due[band] < 0:
         b.t_leader_due[band] = model.steps + fac.dur_leader_disruption
     if b.fighters[band] > model.cfg.mechanisms.max_band and b.leaders[band] >= 1:
-        half = b.fighters[band] / 2
-        b.fighters[band] = half
+        half = float(b.fighters[band] // 2)  # fighters are whole people
+        b.fighters[band] -= half
         new = b.add(int(b.faction[band]), int(b.cell[band]), half, 1)
         b.experience[new] = b.experience[band] / 2
         b.experience[band] /= 2
         b.t_leader_due[new] = model.steps + fac.dur_leader_disruption
-        model.population.band[model.population.band == band] = np.where(
-            np.arange(int((model.population.band == band).sum())) % 2 == 0, band, new)

@@ -46,26 +46,39 @@ def collateral(model, cell: int, shooters: float, quality: float, discrimination
 
 def kill_civilians(model, cell: int, expected: float, perpetrator: int, faction: int = -1,
                    community: int = -1) -> int:
-    """Draw civilian deaths (Poisson), attribute them, and leave them pending for realisation."""
-    if expected <= 0 or model.field("people")[cell] <= 0:
+    """Draw civilian deaths in ``cell`` (Poisson, at most the living people there, or of
+    ``community`` when the violence targets one), attribute them to their perpetrator, and queue
+    them for the harm phase, which takes them off the groups' headcounts.
+
+    Untargeted deaths fall on the cell's communities in proportion to their people (a
+    multivariate hypergeometric draw). The cell's living people drop at once, so later
+    violence on the same day cannot kill the same people twice.
+    """
+    present = model.people_by_comm[cell]
+    available = present.sum() if community < 0 else present[community]
+    if expected <= 0 or available <= 0:
         return 0
-    deaths = int(min(model.streams["harm"].poisson(expected), model.field("people")[cell]))
+    rng = model.streams["harm"]
+    deaths = int(min(rng.poisson(expected), available))
     if deaths == 0:
         return 0
+    if community < 0:
+        by_comm = rng.multivariate_hypergeometric(present.astype(np.int64), deaths)
+    else:
+        by_comm = np.zeros(present.size, np.int64)
+        by_comm[community] = deaths
     acc = model.interval
     if perpetrator == INSURGENT:
         acc.civ_insurgents[faction] += deaths
     else:
         acc.civ_by_owner[perpetrator] += deaths
-    model.field("deaths_pending")[cell] += deaths
     model.cum_civilian_deaths += deaths
     harm = model.harm_ins_acc if perpetrator == INSURGENT else model.harm_state_acc
-    by_comm = model.people_by_comm[cell]
-    if community < 0:
-        harm[cell, :] += deaths * by_comm / max(by_comm.sum(), 1.0)
-    else:
-        harm[cell, community] += deaths
+    harm[cell, :] += by_comm
     add_violence(model, cell, deaths)
+    present -= by_comm
+    model.field("people")[cell] -= deaths
+    model.deaths_today.append((cell, by_comm))
     return deaths
 
 

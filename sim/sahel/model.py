@@ -41,7 +41,6 @@ LAYERS = (
     ("tips", np.float64, 0.0),              # people inclined to inform the state
     ("push", np.float64, 0.0),              # economic push of blockades on grievance
     ("artery_status", np.int8, 0),          # 0 open, 1 contested, 2 cut
-    ("deaths_pending", np.float64, 0.0),    # civilian deaths not yet realised as dead agents
     ("violence_events", np.float64, 0.0),   # cumulative violent events (for the violence map)
 )
 
@@ -57,8 +56,9 @@ class SahelModel(mesa.Model):
     3. **fight** - strikes on detected bands; columns patrol arteries and engage;
        bands raid, ambush, lay IEDs, blockade towns, strike mines and punish informers;
        gloves-off units detain and take reprisals.
-    4. **harm** - civilian deaths realised in the population (they were attributed to their
-       perpetrator, and raised local harm and violence, when drawn in the fight).
+    4. **harm** - civilian deaths drawn today come off the headcounts of the groups in their
+       cell, of the targeted community (they were attributed to their perpetrator, and raised
+       local harm and violence, when drawn in the fight).
     5. **civilians** - the civilian kernel (every ``dur_civilian_update`` days): blame,
        grievance, joining bands (recruitment), flight and return (displacement).
     6. **control** - cells follow the balance of presence; arteries reopen; towns blockaded.
@@ -105,8 +105,11 @@ class SahelModel(mesa.Model):
         self.harm_state_acc = np.zeros((n_cells, n_comm))   # deaths (and detentions) by the state side
         self.harm_ins_acc = np.zeros((n_cells, n_comm))     # deaths by insurgents
         self.sum_legit, self.sum_griev = np.zeros(n_comm), np.zeros(n_comm)  # sums over living civilians
-        self.n_alive = np.zeros(n_comm, np.int64)           # living civilian agents by community
+        self.n_alive = np.zeros(n_comm)                     # living civilians by community (people)
         self.refuge = np.arange(n_cells, dtype=np.int32)    # where people of each cell flee to
+        self.cell_start = np.zeros(n_cells + 1, np.int64)   # groups of cell c: cell_rows[cell_start[c]:cell_start[c+1]]
+        self.cell_rows = np.zeros(self.population.capacity, np.int32)
+        self.deaths_today: list[tuple[int, np.ndarray]] = []  # (cell, deaths by community) for the harm phase
         self.cum_civilian_deaths = 0.0                      # civilian deaths drawn so far (people)
         # ---- control: arteries, towns, and who recruits where
         self.artery_last_attack = np.full(n_cells, -10**9, np.int64)  # step of the last attack per cell
@@ -127,9 +130,10 @@ class SahelModel(mesa.Model):
         countries = tuple(n for n, core in zip(w.country_names, w.is_core_country, strict=True) if core)
         self.recorder = Recorder(n_records, self.faction_names, COMMUNITIES, countries)
         self.interval = Interval.zeros(len(self.faction_names))  # flows since the last record
-        self.population_changed = True                      # population stocks must be recounted
-        self.stocks: tuple[np.ndarray, np.ndarray] | None = None  # cached (alive, displaced) by country
-        self.initial_people = float(self.population.n * self.population.people_per_agent)
+        n_countries = len(w.country_names)
+        self.civilians_in = np.zeros(n_countries)           # civilians by the country they are in (people)
+        self.displaced_from = np.zeros(n_countries)         # displaced people by home country
+        self.initial_people = float(self.population.total + self.bands.fighters[: self.bands.n].sum())
         # ---- the state on the start date
         timeline.apply(self)
         civilians.aggregate(self)

@@ -1,43 +1,53 @@
-"""Civilian population agents as a structure of arrays, declared once in a column table.
+"""Civilians as groups with headcounts, in a column table (structure of arrays).
 
-Civilians are too many for one Python object each. Each population agent stands for
-``people_per_agent`` people and lives in typed numpy columns (LASER/Starsim style). The column
-table below is the single declaration: name, dtype, default, unit and meaning. Results are
-always reported in people (agents x people_per_agent), never in agents.
+A population row is a **group**: people who share a cell, a home, a community and their
+attitudes, with an integer headcount ``people``. Every decision draws a count of people (how
+many join, flee, return or die), so results are in people, to the person. People who flee
+split off into a group of their own at the destination (or join their group's displaced
+sibling there); a group whose headcount reaches zero leaves an empty row that compaction
+reclaims. ``people_per_agent`` only sets the initial group size.
+
+One owner per person: civilians live here, fighters in their bands (``BandTable.fighters``);
+the column table below is the single declaration of a group's state.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.core.codes import COMMUNITIES, DEAD, DISPLACED, HOME, RECRUITED, STATUS_NAMES, URBAN
+from sim.core.codes import COMMUNITIES, DISPLACED, HOME, URBAN
 from sim.core.columns import Column, ColumnTable
 
-__all__ = ["COLUMNS", "Population", "place_population", "HOME", "DISPLACED", "RECRUITED", "DEAD",
-           "STATUS_NAMES", "URBAN"]
+__all__ = ["COLUMNS", "Population", "place_population", "HOME", "DISPLACED", "URBAN"]
 
 COLUMNS: tuple[Column, ...] = (
-    Column("cell", np.int32, -1, "flat cell index x*height+y", "where the agent is now (for recruits: home cell)"),
+    Column("cell", np.int32, -1, "flat cell index x*height+y", "where the group is now"),
     Column("home", np.int32, -1, "flat cell index", "home cell, where displaced people return"),
     Column("community", np.int8, 0, "index into COMMUNITIES", "farmers, pastoralists, nomads or urban"),
-    Column("status", np.int8, HOME, "index into STATUS_NAMES", "home, displaced, recruited or dead"),
-    Column("band", np.int16, -1, "band index", "the band a recruit fights in (-1 if not recruited)"),
+    Column("status", np.int8, HOME, "HOME or DISPLACED", "at home, or displaced away from it"),
+    Column("people", np.int32, 0, "people", "headcount (0: an empty row)"),
     Column("hardship", np.float32, 0.0, "1", "perceived hardship H in [0, 1] (Epstein 2002)"),
     Column("risk_aversion", np.float32, 0.0, "1", "risk aversion R in [0, 1] (Epstein 2002)"),
     Column("legitimacy", np.float32, 0.0, "1", "perceived legitimacy of the state L in [0, 1]"),
     Column("sympathy", np.float32, 0.0, "1", "sympathy for the insurgents in [0, 1]"),
     Column("harm", np.float32, 0.0, "harm units", "remembered harm by the state side (decays)"),
-    Column("t_displaced", np.int32, -1, "step index", "step the agent was displaced (-1 if never)"),
+    Column("t_displaced", np.int32, -1, "step index", "step the group was displaced (-1 if never)"),
+    Column("sibling", np.int32, -1, "row index", "the row its people move to: a home group's displaced "
+           "split, or a displaced group's home group (-1 none)"),
 )
 
 
 class Population(ColumnTable):
-    """Typed columns of the population agents, one array per :data:`COLUMNS` entry (all rows in use)."""
+    """The civilian groups: one array per :data:`COLUMNS` entry, rows ``0..n-1`` in use.
+
+    ``n`` grows as groups split; :meth:`reserve` grows the capacity (rows keep their index) and
+    :meth:`compact` drops empty rows (rows are renumbered, siblings remapped).
+    """
 
     COLUMNS = COLUMNS
 
-    def __init__(self, n: int, people_per_agent: int):
-        super().__init__(n, n)
+    def __init__(self, n: int, people_per_agent: int, capacity: int | None = None):
+        super().__init__(max(n, capacity or 0), n)
         self.people_per_agent = int(people_per_agent)
 
     # typed attributes for readers and linters
@@ -45,21 +55,58 @@ class Population(ColumnTable):
     home: np.ndarray
     community: np.ndarray
     status: np.ndarray
-    band: np.ndarray
+    people: np.ndarray
     hardship: np.ndarray
     risk_aversion: np.ndarray
     legitimacy: np.ndarray
     sympathy: np.ndarray
     harm: np.ndarray
     t_displaced: np.ndarray
+    sibling: np.ndarray
 
     @property
     def bytes_per_agent(self) -> int:
+        """Bytes of state per group row."""
         return self.bytes_per_row()
 
+    @property
+    def total(self) -> int:
+        """Civilians alive (people, at home or displaced)."""
+        return int(self.people[: self.n].sum(dtype=np.int64))
+
     def people_by_status(self) -> np.ndarray:
-        """People in each status (index by HOME, DISPLACED, RECRUITED, DEAD)."""
-        return np.bincount(self.status, minlength=len(STATUS_NAMES)).astype(np.float64) * self.people_per_agent
+        """People at home and displaced (index by HOME, DISPLACED)."""
+        n = self.n
+        return np.bincount(self.status[:n], weights=self.people[:n], minlength=2)[:2]
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more rows (capacity grows by at least half; indices kept)."""
+        need = self.n + int(extra)
+        if need <= self.capacity:
+            return
+        capacity = max(need, self.capacity + self.capacity // 2 + 64)
+        for col in self.COLUMNS:
+            old = getattr(self, col.name)
+            new = np.full(capacity, col.default, dtype=col.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, col.name, new)
+        self.capacity = capacity
+
+    def compact(self) -> None:
+        """Drop empty rows, keeping the others in order; siblings follow their rows."""
+        n = self.n
+        keep = self.people[:n] > 0
+        new_index = np.full(n, -1, np.int32)
+        new_index[keep] = np.arange(int(keep.sum()), dtype=np.int32)
+        sib = self.sibling[:n][keep]
+        remapped = np.where(sib >= 0, new_index[np.maximum(sib, 0)], -1).astype(np.int32)
+        m = int(keep.sum())
+        for col in self.COLUMNS:
+            arr = getattr(self, col.name)
+            arr[:m] = arr[:n][keep]
+            arr[m:n] = col.default
+        self.sibling[:m] = remapped
+        self.n = m
 
 
 def _largest_remainder(expected: np.ndarray, total: int) -> np.ndarray:
@@ -75,19 +122,30 @@ def _largest_remainder(expected: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
-def place_population(world, cfg, rng: np.random.Generator) -> Population:
-    """Create population agents from the world's town and rural people, by community.
+def _group_sizes(people: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split each cell's integer ``people`` into ``ceil(people / size)`` groups as equal as
+    possible; return (cell of each group, its headcount)."""
+    n_groups = -(-people // size)
+    cells = np.repeat(np.arange(people.size, dtype=np.int32), n_groups)
+    first = np.cumsum(n_groups) - n_groups
+    j = np.arange(cells.size) - np.repeat(first, n_groups)  # rank of the group within its cell
+    base, rem = people[cells] // n_groups[cells], people[cells] % n_groups[cells]
+    return cells, (base + (j < rem)).astype(np.int32)
 
-    For each (country, community) group the number of agents is the group's people divided by
-    ``people_per_agent``, rounded to the nearest integer; agents are spread over that group's
-    cells by the largest-remainder method, so placed people equal the data within
-    ``people_per_agent / 2`` per group. Town dwellers are the ``urban`` community; rural people
-    are split by the terrain band's community shares (``population.shares_*``).
-    Hardship and risk aversion are U(0, 1) as in Epstein (2002); legitimacy and sympathy start at
-    their community's configured values.
+
+def place_population(world, cfg, rng: np.random.Generator) -> Population:
+    """Create the civilian groups from the world's town and rural people, by community.
+
+    For each (country, community) the people are rounded to a whole number and spread over that
+    country's cells by the largest-remainder method, so placed people equal the data to within
+    half a person per (country, community). Each cell's people form groups of at most
+    ``people_per_agent``, as equal as possible. Town dwellers are the ``urban`` community; rural
+    people are split by the terrain band's community shares (``population.shares_*``).
+    Hardship and risk aversion are U(0, 1) per group as in Epstein (2002); legitimacy and
+    sympathy start at their community's configured values.
     """
     pcfg = cfg.population
-    ppa = cfg.people_per_agent
+    size = cfg.people_per_agent
     shares = np.array([pcfg.shares_sahara, pcfg.shares_sahel, pcfg.shares_sudanian, pcfg.shares_river])
     terrain = world.terrain.ravel()
     rural = world.rural_people.ravel()
@@ -95,6 +153,7 @@ def place_population(world, cfg, rng: np.random.Generator) -> Population:
     country = world.country.ravel()
 
     cells_out: list[np.ndarray] = []
+    people_out: list[np.ndarray] = []
     comm_out: list[np.ndarray] = []
     for c in range(len(world.country_names)):
         in_country = country == c
@@ -102,21 +161,23 @@ def place_population(world, cfg, rng: np.random.Generator) -> Population:
             people = np.where(in_country, rural * shares[terrain, k], 0.0)
             if k == URBAN:
                 people = people + np.where(in_country, town, 0.0)
-            total_people = people.sum()
-            n_agents = int(round(total_people / ppa))
-            if n_agents == 0:
+            total = int(round(people.sum()))
+            if total == 0:
                 continue
-            counts = _largest_remainder(people / ppa, n_agents)
-            cells_out.append(np.repeat(np.arange(people.size, dtype=np.int32), counts))
-            comm_out.append(np.full(n_agents, k, dtype=np.int8))
+            cells, heads = _group_sizes(_largest_remainder(people, total), size)
+            cells_out.append(cells)
+            people_out.append(heads)
+            comm_out.append(np.full(cells.size, k, dtype=np.int8))
 
     cells = np.concatenate(cells_out) if cells_out else np.zeros(0, np.int32)
-    pop = Population(cells.size, ppa)
-    pop.cell[:] = cells
-    pop.home[:] = cells
-    pop.community[:] = np.concatenate(comm_out) if comm_out else np.zeros(0, np.int8)
-    pop.hardship[:] = rng.random(pop.n, dtype=np.float32)
-    pop.risk_aversion[:] = rng.random(pop.n, dtype=np.float32)
-    pop.legitimacy[:] = np.asarray(pcfg.legitimacy0, np.float32)[pop.community]
-    pop.sympathy[:] = np.asarray(pcfg.sympathy0, np.float32)[pop.community]
+    n = cells.size
+    pop = Population(n, size, capacity=n + n // 4 + 64)
+    pop.cell[:n] = cells
+    pop.home[:n] = cells
+    pop.people[:n] = np.concatenate(people_out) if people_out else np.zeros(0, np.int32)
+    pop.community[:n] = np.concatenate(comm_out) if comm_out else np.zeros(0, np.int8)
+    pop.hardship[:n] = rng.random(n, dtype=np.float32)
+    pop.risk_aversion[:n] = rng.random(n, dtype=np.float32)
+    pop.legitimacy[:n] = np.asarray(pcfg.legitimacy0, np.float32)[pop.community[:n]]
+    pop.sympathy[:n] = np.asarray(pcfg.sympathy0, np.float32)[pop.community[:n]]
     return pop

@@ -10,7 +10,6 @@ from sim.core.codes import (
     GARRISON,
     MILITIA,
     PARTNER,
-    RECRUITED,
     STATE,
     country_key,
 )
@@ -52,6 +51,22 @@ def _heartland(world, fac, rng) -> tuple[int, int]:
     except ValueError:
         t = int(rng.integers(len(world.towns.name)))
         return int(world.towns.x[t]), int(world.towns.y[t])
+
+
+def _even_split(total: int, parts: int) -> np.ndarray:
+    """``total`` people in ``parts`` whole numbers that differ by at most one."""
+    return (total // parts + (np.arange(parts) < total % parts)).astype(np.float64)
+
+
+def _take_people(pop, distance: np.ndarray, wanted: int) -> int:
+    """Take up to ``wanted`` people from the groups nearest by ``distance`` (whole groups, then
+    part of the last); return how many were taken."""
+    order = np.argsort(distance, kind="stable")
+    heads = pop.people[: pop.n][order].astype(np.int64)
+    before = np.cumsum(heads) - heads
+    take = np.clip(wanted - before, 0, heads)
+    pop.people[order] -= take.astype(np.int32)
+    return int(take.sum())
 
 
 def populate_actors(model) -> None:
@@ -102,9 +117,9 @@ def populate_actors(model) -> None:
     n = units.n
     units.troops0 = units.troops[:n].copy()
     # Bands: near each faction's heartland; their first fighters are recruits from nearby people.
-    pop, ppa = model.population, cfg.people_per_agent
+    pop = model.population
     model.heartland.clear()
-    px, py = np.divmod(pop.home, world.height)
+    px, py = np.divmod(pop.home[: pop.n], world.height)
     for f, (name, fac) in enumerate(cfg.insurgents.factions.items()):
         hx, hy = _heartland(world, fac, rng)
         model.heartland.append((hx, hy))
@@ -113,15 +128,11 @@ def populate_actors(model) -> None:
         for _ in range(fac.n_bands):
             bx = int(np.clip(hx + rng.integers(-spread, spread + 1), 0, world.width - 1))
             by = int(np.clip(hy + rng.integers(-spread, spread + 1), 0, world.height - 1))
-            model.bands.add(f, bx * world.height + by, fac.fighters0 / fac.n_bands, fac.leaders_per_band)
-        # take the recruits from the civilians nearest the heartland (people are conserved)
-        n_agents = int(round(fac.fighters0 / ppa))
-        n_free = int((pop.status == 0).sum())
-        if n_agents > n_free:  # known only once the map is built, hence not checked by the schema
+            model.bands.add(f, bx * world.height + by, 0.0, fac.leaders_per_band)
+        # the fighters are people taken from the civilians nearest the heartland (one owner per person)
+        available = pop.total
+        if fac.fighters0 > available:  # known only once the map is built, hence not checked by the schema
             raise ConfigError(f"insurgents.factions.{name}.fighters0", fac.fighters0,
-                              f"at most the {n_free * ppa} people left on this map to recruit them from")
-        dist = np.maximum(np.abs(px - hx), np.abs(py - hy)) + (pop.status != 0) * 10**6
-        chosen = np.argsort(dist, kind="stable")[:n_agents]
-        pop.status[chosen] = RECRUITED
-        pop.band[chosen] = first + np.arange(n_agents) % fac.n_bands
-        model.bands.fighters[first:model.bands.n] = n_agents * ppa / fac.n_bands
+                              f"at most the {available} people left on this map to recruit them from")
+        taken = _take_people(pop, np.maximum(np.abs(px - hx), np.abs(py - hy)), fac.fighters0)
+        model.bands.fighters[first:model.bands.n] = _even_split(taken, fac.n_bands)

@@ -1,12 +1,15 @@
-"""The civilian kernel: blame, grievance and recruitment, informing, displacement and return.
+"""The civilian kernels: blame, grievance and recruitment, informing, displacement and return.
 
-One pass over the population agents, in parallel (``prange``): each agent reads per-cell fields
-and writes only its own columns, and every random draw is :func:`sim.core.rng.counter_uniform` of
-(key, step, agent, purpose), so results are bit-identical on any number of threads.
+Civilians are groups with headcounts (:mod:`sim.sahel.population`). :func:`civilian_update` is
+one pass over the groups, in parallel (``prange``): each group reads per-cell fields and writes
+only its own row, and every decision is a **count** of people, a binomial draw
+(:func:`sim.core.rng.binomial`) seeded by :func:`sim.core.rng.counter_bits` of
+(key, step, group, purpose), so results are bit-identical on any number of threads. The moves it
+decides are then applied in index order by :func:`apply_moves` (serial: it creates rows).
 
 Rules (parameters in ``population.*``, see docs/ODD.md):
 
-* **Blame** (Condra & Shapiro 2012): new harm by the state side in the agent's cell lowers its
+* **Blame** (Condra & Shapiro 2012): new harm by the state side in the group's cell lowers its
   perceived legitimacy, ``L -= s * rel_blame_state * h_state``; harm by insurgents lowers its
   sympathy, ``S -= s * rel_blame_insurgent * h_ins``; both raise or lower remembered harm
   ``M`` (decaying with ``dur_harm_memory``). ``s`` is the harm-to-grievance sensitivity
@@ -14,14 +17,17 @@ Rules (parameters in ``population.*``, see docs/ODD.md):
   Legitimacy relaxes back to its initial value at ``rate_legitimacy_recovery``.
 * **Grievance and joining** (generalised Epstein 2002): ``G = H (1 - L) + s M + push``, with
   ``push`` the economic push of blockades and displacement; estimated arrest risk
-  ``P = 1 - exp(-k round(C / (1 + A)))`` from state troops ``C`` and fighters ``A`` within reach;
-  net risk ``N = R P``; social pull ``rel_social_pull * A / (A + C + 1)``. A civilian with
-  excess ``E = G - N + pull - T > 0`` and a band within reach joins that band with daily
-  probability ``p_join * appeal * (0.5 + S) * min(E / T, 3)``: Epstein's deterministic
-  threshold becomes a hazard that grows with how far past the threshold a civilian is.
-* **Displacement** (violence-driven flight): daily chance ``p_flee * violence * (0.5 + R)`` to
-  move to the refuge cell precomputed for the agent's cell; displaced people return home with
-  daily chance ``p_return`` once home's violence is below ``calm``.
+  ``P = 1 - exp(-k round(C / (1 + A)))`` (:func:`sim.rules.arrest.p_arrest_epstein_2002`) from
+  state troops ``C`` and fighters ``A`` within reach; net risk ``N = R P``; social pull
+  ``rel_social_pull * A / (A + C + 1)``. In a group with excess ``E = G - N + pull - T > 0``
+  and a band within reach, each person joins that band with daily probability
+  ``p_join * appeal * (0.5 + S) * min(E / T, 3)``: Epstein's deterministic threshold becomes a
+  hazard that grows with how far past the threshold the group is. Joiners leave the group.
+* **Displacement** (violence-driven flight): each person of a group at home flees with daily
+  chance ``p_flee * violence * (0.5 + R)`` to the refuge cell precomputed for the group's cell;
+  displaced people return home with daily chance ``p_return`` once home's violence is below
+  ``calm``. Movers join their group's sibling row at the destination if it is there (attitudes
+  mixed by headcount), move as the whole group if all go, or split off into a new row.
 """
 
 from __future__ import annotations
@@ -31,9 +37,9 @@ import math
 import numpy as np
 from numba import prange
 
-from sim.core.codes import DEAD, DISPLACED, HOME, RECRUITED
+from sim.core.codes import DISPLACED, HOME
 from sim.core.jit import kernel
-from sim.core.rng import counter_uniform, counter_uniform_py
+from sim.core.rng import binomial, binomial_py, counter_bits, counter_bits_py
 from sim.rules.arrest import p_arrest_epstein_2002, p_arrest_epstein_2002_py
 
 # purposes of the counter-based draws (one per decision, so they never share a number)
@@ -46,22 +52,26 @@ N_PARAMS = 13
 
 
 @kernel(parallel=True)
-def civilian_update(cell, home, community, status, band, hardship, risk_aversion, legitimacy,
-                    sympathy, harm, t_displaced, legitimacy0, appeal,
+def civilian_update(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                    sympathy, harm, legitimacy0, appeal,
                     troops_near, fighters_near, harm_state, harm_ins, violence, push, refuge,
-                    recruiter, params, key, step):
-    """Update every living civilian agent in place; see the module docstring for the rules.
+                    recruiter, params, key, step, joined, moving):
+    """Update every group in place; see the module docstring for the rules.
 
     Per-cell inputs are flat arrays over cells; ``harm_state``/``harm_ins`` are
     ``[cell, community]``; ``recruiter[cell]`` is the band that recruits there (-1 none);
-    ``appeal[b, k]`` is the appeal of band ``b``'s faction to community ``k``.
+    ``appeal[b, k]`` is the appeal of band ``b``'s faction to community ``k``. Writes
+    ``joined[i]`` (people of group ``i`` who joined ``recruiter[cell[i]]``, already taken off
+    its headcount) and ``moving[i]`` (people who flee, or return home, for :func:`apply_moves`).
     """
     s = params[P_S]
     dt = params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
-    for i in prange(cell.size):
-        st = status[i]
-        if st == DEAD or st == RECRUITED:
+    for i in prange(n_rows):
+        joined[i] = 0
+        moving[i] = 0
+        n = np.int64(people[i])
+        if n <= 0:
             continue
         c = cell[i]
         k = community[i]
@@ -78,40 +88,37 @@ def civilian_update(cell, home, community, status, band, hardship, risk_aversion
         g = hardship[i] * (1.0 - legitimacy[i]) + s * harm[i] + push[c]
         a = fighters_near[c]
         ct = troops_near[c]
-        p_arrest = p_arrest_epstein_2002(params[P_K], ct, a)
-        net_risk = risk_aversion[i] * p_arrest
+        net_risk = risk_aversion[i] * p_arrest_epstein_2002(params[P_K], ct, a)
         pull = params[P_PULL] * a / (a + ct + 1.0)
         b = recruiter[c]
         excess = g - net_risk + pull - params[P_T]
         if b >= 0 and excess > 0.0:
             p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 3.0) * dt
-            if counter_uniform(key, step, i, _JOIN) < p:
-                status[i] = RECRUITED
-                band[i] = b
-                continue
+            j = binomial(n, p, np.uint64(counter_bits(key, step, i, _JOIN)))
+            joined[i] = j
+            people[i] = n - j
+            n -= j
         # displacement and return
-        if st == HOME:
+        if status[i] == HOME:
             p = params[P_FLEE] * violence[c] * (0.5 + risk_aversion[i]) * dt
-            if refuge[c] != c and counter_uniform(key, step, i, _FLEE) < p:
-                status[i] = DISPLACED
-                cell[i] = refuge[c]
-                t_displaced[i] = step
-        elif st == DISPLACED:
-            if violence[home[i]] < params[P_CALM] and counter_uniform(key, step, i, _RETURN) < params[P_RETURN] * dt:
-                status[i] = HOME
-                cell[i] = home[i]
+            if refuge[c] != c and p > 0.0:
+                moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
+        elif violence[home[i]] < params[P_CALM]:
+            moving[i] = binomial(n, params[P_RETURN] * dt, np.uint64(counter_bits(key, step, i, _RETURN)))
 
 
-def civilian_update_py(cell, home, community, status, band, hardship, risk_aversion, legitimacy,
-                       sympathy, harm, t_displaced, legitimacy0, appeal,
+def civilian_update_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                       sympathy, harm, legitimacy0, appeal,
                        troops_near, fighters_near, harm_state, harm_ins, violence, push, refuge,
-                       recruiter, params, key, step):
+                       recruiter, params, key, step, joined, moving):
     """Readable twin of :func:`civilian_update` (same rules, plain Python, float32 columns)."""
     s, dt = params[P_S], params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
     f32 = np.float32
-    for i in range(cell.size):
-        if status[i] in (DEAD, RECRUITED):
+    for i in range(n_rows):
+        joined[i], moving[i] = 0, 0
+        n = int(people[i])
+        if n <= 0:
             continue
         c, k = cell[i], community[i]
         # Blame: the state side's harm costs legitimacy, insurgents' harm costs sympathy.
@@ -133,44 +140,147 @@ def civilian_update_py(cell, home, community, status, band, hardship, risk_avers
             # the joining hazard grows with the excess over the threshold (in units of T, capped at 3)
             p_join = (params[P_JOIN] * float(appeal[b, k]) * (0.5 + float(sympathy[i]))
                       * min(excess / max(params[P_T], 0.01), 3.0) * dt)
-            if counter_uniform_py(key, step, i, _JOIN) < p_join:
-                status[i], band[i] = RECRUITED, b
-                continue
-        # Flight from violence, and return once home is calm.
+            joined[i] = binomial_py(n, p_join, counter_bits_py(key, step, i, _JOIN))
+            n -= int(joined[i])
+            people[i] = n
+        # Flight from violence, and return once home is calm: counts of people.
         if status[i] == HOME:
             p_flee = params[P_FLEE] * float(violence[c]) * (0.5 + float(risk_aversion[i])) * dt
-            if refuge[c] != c and counter_uniform_py(key, step, i, _FLEE) < p_flee:
-                status[i], cell[i], t_displaced[i] = DISPLACED, refuge[c], step
-        elif status[i] == DISPLACED:
-            if violence[home[i]] < params[P_CALM] and counter_uniform_py(key, step, i, _RETURN) < params[P_RETURN] * dt:
-                status[i], cell[i] = HOME, home[i]
+            if refuge[c] != c and p_flee > 0.0:
+                moving[i] = binomial_py(n, p_flee, counter_bits_py(key, step, i, _FLEE))
+        elif violence[home[i]] < params[P_CALM]:
+            moving[i] = binomial_py(n, params[P_RETURN] * dt, counter_bits_py(key, step, i, _RETURN))
 
 
 @kernel
-def aggregate_cells(cell, community, status, legitimacy, sympathy, hardship, harm, s, n_communities,
-                    people_per_agent, people, people_by_comm, tips, sum_legit, sum_griev, n_alive):
-    """Per-cell and per-community aggregates of the civilian agents (serial: it scatters).
+def apply_moves(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy, sympathy,
+                harm, t_displaced, sibling, refuge, moving, step):
+    """Move ``moving[i]`` people of each group ``i`` (in index order); return the rows now in use.
 
-    Fills ``people[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
-    (people inclined to inform the state: legitimacy above sympathy), and per-community sums of
-    legitimacy and grievance ``H (1 - L) + s M`` over living civilians.
+    From home they go to ``refuge[cell]``, back home when displaced. They join the group's
+    ``sibling`` row if that row is at the destination and points back (attitudes mixed by
+    headcount), else the whole group moves if all go, else they split off into a new row
+    ``n_rows, n_rows + 1, ...`` (the caller has reserved one row per mover)."""
+    n_used = n_rows
+    for i in range(n_rows):
+        k = moving[i]
+        if k <= 0:
+            continue
+        leaving_home = status[i] == HOME
+        dest = refuge[cell[i]] if leaving_home else home[i]
+        new_status = DISPLACED if leaving_home else HOME
+        j = sibling[i]
+        if j >= 0 and people[j] > 0 and sibling[j] == i and status[j] == new_status and cell[j] == dest:
+            w_old, w_new = float(people[j]), float(k)
+            tot = w_old + w_new
+            legitimacy[j] = (w_old * legitimacy[j] + w_new * legitimacy[i]) / tot
+            sympathy[j] = (w_old * sympathy[j] + w_new * sympathy[i]) / tot
+            harm[j] = (w_old * harm[j] + w_new * harm[i]) / tot
+            people[j] += k
+            people[i] -= k
+        elif k == people[i]:
+            status[i] = new_status
+            cell[i] = dest
+            if leaving_home:
+                t_displaced[i] = step
+            sibling[i] = -1
+        else:
+            r = n_used
+            n_used += 1
+            cell[r], home[r], community[r], status[r] = dest, home[i], community[i], new_status
+            people[r] = k
+            people[i] -= k
+            hardship[r], risk_aversion[r] = hardship[i], risk_aversion[i]
+            legitimacy[r], sympathy[r], harm[r] = legitimacy[i], sympathy[i], harm[i]
+            t_displaced[r] = step if leaving_home else t_displaced[i]
+            sibling[r] = i
+            sibling[i] = r
+    return n_used
+
+
+def apply_moves_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy, sympathy,
+                   harm, t_displaced, sibling, refuge, moving, step):
+    """Readable twin of :func:`apply_moves`."""
+    n_used = n_rows
+    f32 = np.float32
+    for i in range(n_rows):
+        k = int(moving[i])
+        if k <= 0:
+            continue
+        leaving_home = status[i] == HOME
+        dest = refuge[cell[i]] if leaving_home else home[i]
+        new_status = DISPLACED if leaving_home else HOME
+        j = int(sibling[i])
+        if j >= 0 and people[j] > 0 and sibling[j] == i and status[j] == new_status and cell[j] == dest:
+            # they join their sibling group there: attitudes are mixed by headcount
+            w_old, w_new = float(people[j]), float(k)
+            for col in (legitimacy, sympathy, harm):
+                col[j] = f32((w_old * float(col[j]) + w_new * float(col[i])) / (w_old + w_new))
+            people[j] += k
+            people[i] -= k
+        elif k == people[i]:
+            # the whole group moves
+            status[i], cell[i], sibling[i] = new_status, dest, -1
+            if leaving_home:
+                t_displaced[i] = step
+        else:
+            # the movers split off into a new group with the same attributes
+            r = n_used
+            n_used += 1
+            for col in (home, community, hardship, risk_aversion, legitimacy, sympathy, harm):
+                col[r] = col[i]
+            cell[r], status[r], people[r] = dest, new_status, k
+            t_displaced[r] = step if leaving_home else t_displaced[i]
+            people[i] -= k
+            sibling[r], sibling[i] = i, r
+    return n_used
+
+
+@kernel
+def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, sympathy, hardship, harm, s,
+                    cell_country, people_cell, people_by_comm, tips, sum_legit, sum_griev, n_alive,
+                    civilians_in, displaced_from, cell_start, cell_rows):
+    """Per-cell and per-community aggregates of the civilian groups, and the groups of each cell
+    (serial: it scatters).
+
+    Fills ``people_cell[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
+    (people inclined to inform the state: legitimacy above sympathy), per-community
+    headcount-weighted sums of legitimacy and grievance ``H (1 - L) + s M`` and headcounts
+    ``n_alive``; civilians by the country they are in and displaced people by home country
+    (``cell_country`` maps cells to countries); and the rows of each cell's non-empty groups,
+    ``cell_rows[cell_start[c]:cell_start[c + 1]]`` in row order (a counting sort).
     """
-    people[:] = 0.0
+    people_cell[:] = 0.0
     people_by_comm[:] = 0.0
     tips[:] = 0.0
     sum_legit[:] = 0.0
     sum_griev[:] = 0.0
-    n_alive[:] = 0
-    for i in range(cell.size):
-        st = status[i]
-        if st == DEAD or st == RECRUITED:
+    n_alive[:] = 0.0
+    civilians_in[:] = 0.0
+    displaced_from[:] = 0.0
+    cell_start[:] = 0
+    for i in range(n_rows):
+        n = people[i]
+        if n <= 0:
             continue
         c = cell[i]
         k = community[i]
-        people[c] += people_per_agent
-        people_by_comm[c, k] += people_per_agent
+        people_cell[c] += n
+        people_by_comm[c, k] += n
         if legitimacy[i] > sympathy[i]:
-            tips[c] += people_per_agent
-        sum_legit[k] += legitimacy[i]
-        sum_griev[k] += hardship[i] * (1.0 - legitimacy[i]) + s * harm[i]
-        n_alive[k] += 1
+            tips[c] += n
+        sum_legit[k] += n * legitimacy[i]
+        sum_griev[k] += n * (hardship[i] * (1.0 - legitimacy[i]) + s * harm[i])
+        n_alive[k] += n
+        civilians_in[cell_country[c]] += n
+        if status[i] == DISPLACED:
+            displaced_from[cell_country[home[i]]] += n
+        cell_start[c + 1] += 1
+    for c in range(cell_start.size - 1):
+        cell_start[c + 1] += cell_start[c]
+    fill = cell_start[:-1].copy()
+    for i in range(n_rows):
+        if people[i] > 0:
+            c = cell[i]
+            cell_rows[fill[c]] = i
+            fill[c] += 1

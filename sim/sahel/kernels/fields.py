@@ -113,3 +113,48 @@ def choose_refuges_py(violence, control, town_x, town_y, radius, refuge):
                 if opt[0] < best[0]:
                     best = opt
             refuge[x * h + y] = best[1]
+
+
+@kernel
+def harm_units(acc, people_by_comm, people, harm_scale, out):
+    """Deaths per (cell, community) -> harm units felt by each community in each cell.
+
+    The victims' community in the cell feels the deaths per 1,000 of its members there; every
+    community in the 3x3 neighbourhood feels half the deaths per 1,000 residents of that
+    neighbourhood. One unit is ``harm_scale`` deaths per 1,000. Only cells with harm are
+    visited (it is sparse), so this costs little on a quiet map.
+    """
+    w, h = people.shape
+    n_comm = acc.shape[1]
+    out[:] = 0.0
+    for c in range(w * h):
+        total = 0.0
+        for k in range(n_comm):
+            total += acc[c, k]
+        if total == 0.0:
+            continue
+        for k in range(n_comm):
+            if acc[c, k] != 0.0:
+                out[c, k] += acc[c, k] / max(people_by_comm[c, k], 1.0) * 1000.0 / harm_scale
+        x, y = c // h, c % h
+        for x2 in range(max(x - 1, 0), min(x + 2, w)):
+            for y2 in range(max(y - 1, 0), min(y + 2, h)):
+                around = 0.0
+                for x3 in range(max(x2 - 1, 0), min(x2 + 2, w)):
+                    for y3 in range(max(y2 - 1, 0), min(y2 + 2, h)):
+                        around += people[x3, y3]
+                spill = 0.5 * total / max(around, 1.0) * 1000.0 / harm_scale
+                for k in range(n_comm):
+                    out[x2 * h + y2, k] += spill
+
+
+def harm_units_py(acc, people_by_comm, people, harm_scale, out):
+    """Readable twin of :func:`harm_units`, dense: direct harm plus half the 3x3 neighbourhood's
+    deaths per 1,000 of its residents."""
+    w, h = people.shape
+    direct = acc / np.maximum(people_by_comm, 1.0) * 1000.0
+    near, around = np.zeros((w, h)), np.zeros((w, h))
+    box_sum_py(acc.sum(axis=1).reshape(w, h), 1, near)
+    box_sum_py(people, 1, around)
+    spill = 0.5 * near.reshape(-1) / np.maximum(around.reshape(-1), 1.0) * 1000.0
+    out[:] = (direct + spill[:, None]) / harm_scale

@@ -1,16 +1,17 @@
 """Phase 5, civilians: the civilian kernel (blame, grievance, recruitment, flight and return).
 
-Unwraps the population columns and cell fields, calls :func:`sim.sahel.kernels.civilians.civilian_update`,
-then hands new recruits to their bands (``people_per_agent`` fighters each).
+Unwraps the population columns and cell fields, calls
+:func:`sim.sahel.kernels.civilians.civilian_update`, hands the people who joined to their bands
+(they leave their group's headcount and join the band's fighters), then applies the flights and
+returns it decided (:func:`sim.sahel.kernels.civilians.apply_moves`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.core.codes import RECRUITED
 from sim.sahel.kernels import civilians as k
-from sim.sahel.kernels.fields import box_sum, choose_refuges
+from sim.sahel.kernels.fields import choose_refuges, harm_units
 
 
 def pack_params(model) -> np.ndarray:
@@ -33,54 +34,56 @@ def pack_params(model) -> np.ndarray:
 
 
 def aggregate(model) -> None:
-    """Cell and community aggregates of the civilians (people present, tips, attitudes)."""
-    pop, n_comm = model.population, len(model.communities)
-    k.aggregate_cells(pop.cell, pop.community, pop.status, pop.legitimacy, pop.sympathy, pop.hardship, pop.harm,
-                      model.cfg.population.rel_harm_grievance, n_comm, float(pop.people_per_agent),
-                      model.field("people"), model.people_by_comm, model.field("tips"),
-                      model.sum_legit, model.sum_griev, model.n_alive)
+    """Cell and community aggregates of the civilians (people present, tips, attitudes), the
+    population stocks by country, and the index of each cell's groups (what the harm phase takes
+    deaths from)."""
+    pop = model.population
+    if model.cell_rows.size < pop.capacity:
+        model.cell_rows = np.zeros(pop.capacity, np.int32)
+    k.aggregate_cells(pop.n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.legitimacy,
+                      pop.sympathy, pop.hardship, pop.harm, model.cfg.population.rel_harm_grievance,
+                      model.field("country"), model.field("people"), model.people_by_comm, model.field("tips"),
+                      model.sum_legit, model.sum_griev, model.n_alive, model.civilians_in, model.displaced_from,
+                      model.cell_start, model.cell_rows)
 
 
 def _harm_units(model, acc: np.ndarray) -> np.ndarray:
-    """Deaths per (cell, community) -> harm units felt by the community there and nearby.
-
-    Victims' community in the cell feels it fully; the 3x3 neighbourhood (all communities)
-    feels half, spread per resident. One unit = ``harm_scale`` deaths per 1,000 residents.
-    """
-    w, h = model.world.width, model.world.height
-    people = np.maximum(model.people_by_comm, 1.0)
-    direct = acc / people * 1000.0
-    total = acc.sum(axis=1).reshape(w, h)
-    near = np.zeros((w, h))
-    box_sum(total, 1, near)
-    around = np.zeros((w, h))
-    box_sum(model.layers["people"].data, 1, around)
-    spill = 0.5 * near.reshape(-1) / np.maximum(around.reshape(-1), 1.0) * 1000.0
-    return ((direct + spill[:, None]) / model.cfg.population.harm_scale).astype(np.float64)
+    """Deaths per (cell, community) -> harm units (:func:`sim.sahel.kernels.fields.harm_units`)."""
+    out = np.empty_like(acc)
+    harm_units(acc, model.people_by_comm, model.layers["people"].data, model.cfg.population.harm_scale, out)
+    return out
 
 
 def update(model) -> None:
+    """The civilian kernel over every group, recruits to their bands, then the moves it decided."""
     cfg, pop, w = model.cfg, model.population, model.world
+    if 2 * int(np.count_nonzero(pop.people[: pop.n])) < pop.n:
+        pop.compact()  # more than half the rows are empty: reclaim them (rows renumbered)
     towns = w.towns
     choose_refuges(model.layers["violence"].data, model.layers["control"].data, towns.x.astype(np.int64),
                    towns.y.astype(np.int64), cfg.population.flee_radius, model.refuge)
     appeal = np.array([f.appeal for f in cfg.insurgents.factions.values()], np.float64)
     band_appeal = appeal[model.bands.faction[: max(model.bands.n, 1)]]
-    was_recruited = pop.status == RECRUITED
-    k.civilian_update(pop.cell, pop.home, pop.community, pop.status, pop.band, pop.hardship, pop.risk_aversion,
-                      pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
+    n = pop.n
+    joined = np.zeros(n, np.int32)
+    moving = np.zeros(n, np.int32)
+    k.civilian_update(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
+                      pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm,
                       np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
                       model.field("troops_near"), model.field("fighters_near"),
                       _harm_units(model, model.harm_state_acc), _harm_units(model, model.harm_ins_acc),
                       model.field("violence"), model.field("push"), model.refuge, model.recruiter,
-                      pack_params(model), model.keys["civilians"], model.steps)
-    joined = np.flatnonzero((pop.status == RECRUITED) & ~was_recruited)
-    if joined.size:
-        per_band = np.bincount(pop.band[joined], minlength=model.bands.n)
-        model.bands.fighters[: model.bands.n] += per_band * pop.people_per_agent
-        fac = model.bands.faction[pop.band[joined]]
-        np.add.at(model.interval.recruits, fac, pop.people_per_agent)
+                      pack_params(model), model.keys["civilians"], model.steps, joined, moving)
+    rows = np.flatnonzero(joined)
+    if rows.size:
+        band = model.recruiter[pop.cell[rows]]
+        per_band = np.bincount(band, weights=joined[rows], minlength=model.bands.n)
+        model.bands.fighters[: model.bands.n] += per_band
+        np.add.at(model.interval.recruits, model.bands.faction[band], joined[rows])
+    pop.reserve(int(np.count_nonzero(moving)))
+    pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
+                          pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
+                          pop.sibling, model.refuge, moving, model.steps)
     model.harm_state_acc[:] = 0.0
-    model.population_changed = True
     model.harm_ins_acc[:] = 0.0
     aggregate(model)

@@ -1,37 +1,31 @@
-"""Phase 4, harm and blame: civilian deaths drawn today are realised in the population.
+"""Phase 4, harm: civilian deaths drawn today come off the groups' headcounts.
 
 Deaths are drawn in people and attributed to their perpetrator when they happen
 (:func:`sim.sahel.engagement.kill_civilians`, which also raises the harm fields that the
-civilians' blame reads in phase 5); here they become dead population agents.
+civilians' blame reads in phase 5, and queues the deaths by cell and community). Here each
+queued death is taken from the groups of that community in that cell, in proportion to their
+headcounts (a multivariate hypergeometric draw from the ``harm`` stream), on the day it happens.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.core.codes import DEAD, DISPLACED, HOME
+from sim.core.codes import DISPLACED
 
 
 def realise_harm(model) -> None:
-    """Phase 4: pending civilian deaths become dead population agents, a whole agent at a time.
-
-    Deaths are drawn in people; an agent stands for ``people_per_agent`` people, so each cell
-    keeps the remainder pending (always less than one agent's worth).
-    """
-    pending = model.field("deaths_pending")
-    ppa = model.cfg.people_per_agent
-    cells = np.flatnonzero(pending >= ppa)
-    if cells.size == 0:
+    if not model.deaths_today:
         return
-    pop = model.population
-    alive = (pop.status == HOME) | (pop.status == DISPLACED)
-    for c in cells:
-        here = np.flatnonzero(alive & (pop.cell == c))
-        n = min(int(pending[c] // ppa), here.size)
-        if n:
-            chosen = model.streams["harm"].choice(here, size=n, replace=False)
-            pop.status[chosen] = DEAD
-            model.population_changed = True
-        pending[c] -= n * ppa
-        if here.size == n:
-            pending[c] = 0.0  # nobody left to realise the remainder on
+    pop, rng = model.population, model.streams["harm"]
+    country = model.world.country.reshape(-1)
+    for cell, by_comm in model.deaths_today:
+        rows = model.cell_rows[model.cell_start[cell]: model.cell_start[cell + 1]]
+        for k in np.flatnonzero(by_comm):
+            mine = rows[(pop.community[rows] == k) & (pop.people[rows] > 0)]
+            taken = rng.multivariate_hypergeometric(pop.people[mine].astype(np.int64), int(by_comm[k]))
+            pop.people[mine] -= taken.astype(np.int32)
+            away = pop.status[mine] == DISPLACED
+            np.subtract.at(model.displaced_from, country[pop.home[mine[away]]], taken[away])
+        model.civilians_in[country[cell]] -= by_comm.sum()
+    model.deaths_today.clear()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.codes import DISPLACED, HOME, MILITIA, PARTNER, RECRUITED, STATE
+from sim.core.codes import MILITIA, PARTNER, STATE
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
 
@@ -20,6 +20,7 @@ class Interval:
     leaders_killed: np.ndarray    # by faction
     civ_by_owner: np.ndarray      # civilians killed by STATE, PARTNER, MILITIA
     state_losses: float = 0.0
+    emigrants: float = 0.0        # people who left the modelled area (none can, in this model)
 
     @classmethod
     def zeros(cls, n_factions: int) -> Interval:
@@ -31,6 +32,7 @@ class Interval:
                        self.civ_by_owner):
             counts[:] = 0.0
         self.state_losses = 0.0
+        self.emigrants = 0.0
 
 
 def reset_interval(model) -> None:
@@ -55,8 +57,14 @@ def record(model) -> None:
     put(row, "civilian_deaths_by_state", acc.civ_by_owner[STATE])
     put(row, "civilian_deaths_by_partner", acc.civ_by_owner[PARTNER])
     put(row, "civilian_deaths_by_militia", acc.civ_by_owner[MILITIA])
-    # stocks by country (core countries only; the 'all' total is over the core countries)
-    people_alive, people_displaced = _population_stocks(model)
+    put(row, "emigrants", acc.emigrants)
+    # people: civilians where they are, fighters where their bands are; 'all' is the whole map
+    civilians, people_displaced = model.civilians_in, model.displaced_from
+    fighters_in = np.bincount(w.country.reshape(-1)[b.cell[: b.n]], weights=b.fighters[: b.n],
+                              minlength=civilians.size)
+    put(row, "civilians", float(civilians.sum()))
+    put(row, "population", float(civilians.sum() + fighters.sum()))
+    # other stocks by country (core countries only; the 'all' total is over the core countries)
     control, people = model.field("control"), model.field("people")
     zone_state, zone_ins = control >= STATE_ZONE, control <= INSURGENT_ZONE
     cells_country = w.country.reshape(-1)
@@ -64,7 +72,9 @@ def record(model) -> None:
     groups = [("all", np.isin(cells_country, core), core)] + [(w.country_names[i], cells_country == i, [i]) for i in core]
     for label, mask_cells, ids in groups:
         p_tot = max(people[mask_cells].sum(), 1.0)
-        put(row, "population", float(people_alive[ids].sum()), label)
+        if label != "all":
+            put(row, "civilians", float(civilians[ids].sum()), label)
+            put(row, "population", float(civilians[ids].sum() + fighters_in[ids].sum()), label)
         put(row, "displaced", float(people_displaced[ids].sum()), label)
         put(row, "pop_share_state_control", people[mask_cells & zone_state].sum() / p_tot, label)
         put(row, "pop_share_insurgent_control", people[mask_cells & zone_ins].sum() / p_tot, label)
@@ -79,22 +89,3 @@ def record(model) -> None:
     put(row, "mean_grievance", float((griev * weights).sum()))
     rec.put_many(row, "mean_legitimacy", model.communities, legit)
     rec.put_many(row, "mean_grievance", model.communities, griev)
-
-
-def _population_stocks(model) -> tuple[np.ndarray, np.ndarray]:
-    """People alive (by the country they are in) and displaced (by home country).
-
-    Cached: the population changes only in the civilian phase and when deaths are realised,
-    which set ``model.population_changed``.
-    """
-    if model.population_changed or model.stocks is None:
-        pop, w = model.population, model.world
-        nc = len(w.country_names)
-        country = w.country.reshape(-1)
-        alive = (pop.status == HOME) | (pop.status == DISPLACED) | (pop.status == RECRUITED)
-        people_alive = np.bincount(country[pop.cell], weights=alive, minlength=nc) * pop.people_per_agent
-        displaced = pop.status == DISPLACED
-        people_displaced = np.bincount(country[pop.home], weights=displaced, minlength=nc) * pop.people_per_agent
-        model.stocks = (people_alive, people_displaced)
-        model.population_changed = False
-    return model.stocks
