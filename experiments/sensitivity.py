@@ -98,7 +98,7 @@ CASES = [
     _case("mechanisms.k_detect", "3", "1"),
     _case("state.rel_reprisal", "0", "2", treatments=(GLOVES,)),  # restrained forces never reprise
     _case("state.rel_reprisal", "10", "2", treatments=(GLOVES,)),
-    _case("people_per_agent", "1000", "250 (experiments)"),
+    _case("people_per_agent", "1000", "4000 (the default)"),
     # what decapitation needs (question 2): high ends of the detection and strike chain
     _case("mechanisms.vision", "5", "3", treatments=(INTEL,)),
     _leader_detection("0.5"),

@@ -41,8 +41,8 @@ def assert_people_identity(res) -> None:
 
 @pytest.fixture(scope="module")
 def historical_five_years():
-    """2012-2016 of the historical scenario at the default group size (1,000 people)."""
-    cfg = sim.load_config(["scenario=historical_2012_2025", "seed=2", "start_date=2012-01-01",
+    """2012-2016 of the historical scenario at 1,000 people per group."""
+    cfg = sim.load_config(["scenario=historical_2012_2025", "seed=2", "people_per_agent=1000", "start_date=2012-01-01",
                            "end_date=2017-01-01", "output.progress=false", "output.dashboard=false"])
     return sim.run(cfg)
 

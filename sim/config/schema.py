@@ -95,7 +95,7 @@ class Config:
     seed: int = param(0, doc="root seed of every random stream", lo=0, hi=2**63 - 1)
     start_date: str = param("2015-01-01", doc="date of the initial state (the first simulated day is the next)", kind="date")
     end_date: str = param("2025-01-01", doc="last simulated day", kind="date")
-    people_per_agent: int = param(1000, doc="initial size of a population group (groups split as people move)",
+    people_per_agent: int = param(4000, doc="initial size of a population group (groups split as people move)",
                                   unit="people/group", lo=1,
                                   source="resolution, not behaviour: docs/resolution.md (100-4000; smaller is slower)")
     model: str = param("sahel", doc="which model runs: the Sahel model or the Epstein (2002) replication",
