@@ -125,3 +125,34 @@ def test_interventions_on_the_same_day():
     assert model.cfg.state.militia.active is True
     assert model.cfg.state.forces["niger"].quality == 0.9
     assert dataclasses.is_dataclass(model.cfg)
+
+
+def test_a_country_of_one_cell(monkeypatch):
+    """A synthetic map whose second country is a single town's cell: its forces garrison that
+    one town, its people live in that one cell, and every invariant holds."""
+    import numpy as np
+
+    from sim.world import synthetic
+
+    real = synthetic.assemble_world
+
+    def one_cell(**kw):
+        towns = kw["towns"]
+        country = np.zeros(len(towns.name), dtype=np.asarray(towns.country).dtype)
+        keep = int(np.argmax(towns.population))
+        country[keep] = 1
+        raster = np.zeros_like(kw["country_raster"])
+        raster[int(towns.x[keep]), int(towns.y[keep])] = 1
+        return real(**{**kw, "towns": dataclasses.replace(towns, country=country), "country_raster": raster})
+
+    monkeypatch.setattr(synthetic, "assemble_world", one_cell)
+    cfg = sim.load_config([*TINY, "map.width=12", "map.height=12", "map.n_towns=4", "end_date=2015-02-15"])
+    model = SahelModel(cfg)
+    assert (model.world.country == 1).sum() == 1
+    assert (model.world.towns.country == 1).sum() == 1
+    w = model.world
+    placed = (w.town_people + w.rural_people)[w.country == 1].sum()
+    assert model.civilians_in[1] > 0 and abs(model.civilians_in[1] - placed) <= 4  # rounded per community
+    for _ in range(cfg.n_steps):
+        model.step()
+        check_step(model)
