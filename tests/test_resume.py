@@ -292,3 +292,16 @@ def test_slurm_sweep_cancelled_midway_resumes(tmp_path: Path) -> None:
     assert sorted(seed_of(d) for d in runs) == sorted(f"seed={i}" for i in range(1, 9))
     for name, prints in before.items():
         assert fingerprint(sweep / name) == prints, f"run {name} was recomputed"
+
+
+def test_the_report_names_jobs_that_never_started(tmp_path: Path) -> None:
+    """A job whose worker or Slurm task died before it started has no folder; the sweep's own
+    expansion of the command line still names it, with its overrides."""
+    from sim.tools.sweep import classify, expected_jobs, format_report
+
+    jobs = expected_jobs(["seed=1,2", "scenario=baseline,barkhane"])
+    assert jobs == [["seed=1", "scenario=baseline"], ["seed=1", "scenario=barkhane"],
+                    ["seed=2", "scenario=baseline"], ["seed=2", "scenario=barkhane"]]
+    report = format_report(tmp_path, classify(tmp_path, 0.0, jobs))
+    assert "4 runs: 0 run now, 0 skipped (already complete), 4 not complete" in report
+    assert f"not complete: {tmp_path / '3'} [seed=2 scenario=barkhane]: never started" in report

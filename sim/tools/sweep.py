@@ -31,7 +31,7 @@ from omegaconf import DictConfig
 
 from sim.output.rundir import COMPLETION, RunDirError, read_summary, run_status
 
-__all__ = ["SweepReport", "SweepState", "classify", "format_report", "check_writable", "ACTIVE"]
+__all__ = ["SweepReport", "SweepState", "classify", "format_report", "check_writable", "expected_jobs", "ACTIVE"]
 
 OVERRIDES = Path(".hydra") / "overrides.yaml"
 
@@ -40,7 +40,21 @@ OVERRIDES = Path(".hydra") / "overrides.yaml"
 class SweepState:
     sweep_dir: Path
     started: float
+    jobs: list[list[str]] = field(default_factory=list)  # each job's overrides, by job number
     reported: bool = False
+
+
+def expected_jobs(task_overrides: list[str]) -> list[list[str]]:
+    """The overrides of every job of a sweep, by job number, as Hydra's basic sweeper expands
+    the command line (the cross product of the swept keys); [] if they cannot be expanded."""
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parsed = OverridesParser.create().parse_overrides(list(task_overrides))
+        return [list(job) for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    except Exception:  # a sweeper of another kind: report the job folders that exist
+        return []
 
 
 ACTIVE: list[SweepState] = []
@@ -81,12 +95,17 @@ def _job_dirs(sweep_dir: Path) -> list[Path]:
                                             for x in d.relative_to(sweep_dir).parts))
 
 
-def classify(sweep_dir: str | Path, since: float) -> Classified:
+def classify(sweep_dir: str | Path, since: float, jobs: list[list[str]] | None = None) -> Classified:
     """Sort the job folders of a sweep: completed at or after ``since`` (run now), completed
-    before (skipped), or not complete (with overrides and reason)."""
+    before (skipped), or not complete (with overrides and reason). ``jobs`` (each job's
+    overrides by job number) adds the jobs that never started, which have no folder."""
     out = Classified()
     sweep = Path(sweep_dir)
-    for d in _job_dirs(sweep):
+    dirs = _job_dirs(sweep)
+    for i, overrides in enumerate(jobs or []):
+        if not (sweep / str(i)).is_dir():
+            out.incomplete.append((sweep / str(i), overrides, "never started (its worker or task died first)"))
+    for d in dirs:
         status = run_status(d)
         if not status.complete:
             out.incomplete.append((d, _overrides(d), status.reason))
@@ -116,7 +135,7 @@ def report_active(stream: Any = None) -> None:
         return
     state = ACTIVE[-1]
     state.reported = True
-    print(format_report(state.sweep_dir, classify(state.sweep_dir, state.started)),
+    print(format_report(state.sweep_dir, classify(state.sweep_dir, state.started, state.jobs)),
           file=stream or sys.stdout, flush=True)
 
 
@@ -129,7 +148,7 @@ class SweepReport(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
         check_writable(sweep_dir)
-        ACTIVE.append(SweepState(sweep_dir, time.time()))
+        ACTIVE.append(SweepState(sweep_dir, time.time(), expected_jobs(list(config.hydra.overrides.task))))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         report_active()
