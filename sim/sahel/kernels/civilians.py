@@ -67,6 +67,15 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
     s = params[P_S]
     dt = params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
+    recover = 1.0 - math.exp(-dt * params[P_RECOVERY])
+    # arrest risk and social pull depend on the cell only: once per cell, not once per group
+    n_cells = troops_near.size
+    p_arrest = np.empty(n_cells)
+    pull_of = np.empty(n_cells)
+    for c in prange(n_cells):
+        a, ct = fighters_near[c], troops_near[c]
+        p_arrest[c] = p_arrest_epstein_2002(params[P_K], ct, a)
+        pull_of[c] = params[P_PULL] * a / (a + ct + 1.0)
     for i in prange(n_rows):
         joined[i] = 0
         moving[i] = 0
@@ -79,19 +88,16 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
         hs = harm_state[c, k]
         hi = harm_ins[c, k]
         lg = legitimacy[i] - s * params[P_BLAME_STATE] * hs
-        lg += (legitimacy0[k] - lg) * (1.0 - math.exp(-dt * params[P_RECOVERY]))
+        lg += (legitimacy0[k] - lg) * recover
         legitimacy[i] = min(max(lg, 0.0), 1.0)
         sy = sympathy[i] - s * params[P_BLAME_INS] * hi
         sympathy[i] = min(max(sy, 0.0), 1.0)
         harm[i] = harm[i] * keep + hs
         # grievance, risk and joining (from the stored float32 values, as the twin does)
         g = hardship[i] * (1.0 - legitimacy[i]) + s * harm[i] + push[c]
-        a = fighters_near[c]
-        ct = troops_near[c]
-        net_risk = risk_aversion[i] * p_arrest_epstein_2002(params[P_K], ct, a)
-        pull = params[P_PULL] * a / (a + ct + 1.0)
+        net_risk = risk_aversion[i] * p_arrest[c]
         b = recruiter[c]
-        excess = g - net_risk + pull - params[P_T]
+        excess = g - net_risk + pull_of[c] - params[P_T]
         if b >= 0 and excess > 0.0:
             p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 3.0) * dt
             j = binomial(n, p, np.uint64(counter_bits(key, step, i, _JOIN)))
