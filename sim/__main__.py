@@ -25,6 +25,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
 from sim.config import CONFIG_DIR, ConfigError, config_hash, register_schema, to_config
+from sim.config.compose import check_overrides
 
 register_schema()
 
@@ -65,6 +66,7 @@ def _app(cfg: DictConfig) -> float:
     hc = HydraConfig.get()
     multirun = hc.mode == RunMode.MULTIRUN
     try:
+        check_overrides(list(hc.overrides.task))
         rerun = _pop_rerun(cfg)
         config = to_config(cfg)
     except ConfigError as exc:

@@ -94,3 +94,14 @@ def test_cli_rejects_bad_input_with_a_message_and_no_traceback(override, message
     assert message in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "timeseries.parquet").exists()
+
+
+def test_a_bool_key_takes_only_true_or_false_on_the_command_line():
+    """OmegaConf turns 2 or 0 given to a bool into True or False; the project refuses it
+    (found by the full property-based run: insurgents.factions.jnim.governs=2 was accepted)."""
+    for override, key in (("state.cross_border=2", "state.cross_border"), ("output.dashboard=0", "output.dashboard"),
+                          ("insurgents.factions.jnim.governs=2", "insurgents.factions.jnim.governs")):
+        with pytest.raises(sim.ConfigError) as err:
+            sim.load_config([override])
+        assert err.value.key == key and "true or false" in str(err.value)
+    assert sim.load_config(["state.cross_border=True"]).state.cross_border is True

@@ -20,7 +20,7 @@ from sim.config.schema import Config
 from sim.core.params import ConfigError, validate
 
 __all__ = ["CONFIG_DIR", "load_config", "to_config", "config_hash", "config_yaml", "register_schema",
-           "schema_node", "explain"]
+           "schema_node", "explain", "check_overrides"]
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
@@ -143,6 +143,30 @@ class _open:
         OmegaConf.set_struct(self.cfg, True)
 
 
+def check_overrides(overrides: list[str] | tuple[str, ...]) -> None:
+    """Refuse a command-line value that OmegaConf would quietly turn into a bool.
+
+    OmegaConf converts ``2`` or ``0`` given to a bool key into ``True`` or ``False``; a bool key
+    here takes only ``true`` or ``false`` (a sweep's comma list is checked value by value).
+    """
+    schema = None
+    for item in overrides:
+        key, eq, value = str(item).lstrip("+").partition("=")
+        if not eq or key.startswith(("~", "hydra")) or "/" in key or "@" in key:
+            continue
+        if schema is None:
+            schema = OmegaConf.structured(Config)
+        try:
+            default = OmegaConf.select(schema, key, default=None)
+        except Exception:  # an unknown key: composition names it
+            continue
+        if not isinstance(default, bool):
+            continue
+        for word in value.split(","):
+            if word.strip().lower() not in ("true", "false"):
+                raise ConfigError(key, word.strip(), "true or false")
+
+
 def load_config(overrides: list[str] | tuple[str, ...] = (), config_dir: str | Path | None = None) -> Config:
     """Compose ``configs/config.yaml`` with Hydra-style ``overrides``; return a validated Config.
 
@@ -153,6 +177,7 @@ def load_config(overrides: list[str] | tuple[str, ...] = (), config_dir: str | P
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    check_overrides(overrides)
     register_schema()
     GlobalHydra.instance().clear()
     try:
