@@ -155,7 +155,9 @@ class ExplorerPage:
     def reset(self) -> None:
         """Click Reset; wait until the new model shows (no pending change, day 0)."""
         self.page.get_by_role("button", name="Reset", exact=True).click()
-        self.expect(self.page.get_by_text("Changed: press Reset to run with these settings.")).to_have_count(0)
+        # building the new model takes seconds; on a loaded CI host it has taken over a minute
+        self.expect(self.page.get_by_text("Changed: press Reset to run with these settings.")).to_have_count(
+            0, timeout=180_000)
         self.expect(self.page.locator(".sim-day")).to_contain_text("day 0 of")
         self.expect(self.step_button).to_be_enabled()
 
