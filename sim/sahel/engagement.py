@@ -72,7 +72,6 @@ def kill_civilians(model, cell: int, expected: float, perpetrator: int, faction:
         acc.civ_insurgents[faction] += deaths
     else:
         acc.civ_by_owner[perpetrator] += deaths
-    model.cum_civilian_deaths += deaths
     harm = model.harm_ins_acc if perpetrator == INSURGENT else model.harm_state_acc
     harm[cell, :] += by_comm
     add_violence(model, cell, deaths)

@@ -110,7 +110,6 @@ class SahelModel(mesa.Model):
         self.cell_start = np.zeros(n_cells + 1, np.int64)   # groups of cell c: cell_rows[cell_start[c]:cell_start[c+1]]
         self.cell_rows = np.zeros(self.population.capacity, np.int32)
         self.deaths_today: list[tuple[int, np.ndarray]] = []  # (cell, deaths by community) for the harm phase
-        self.cum_civilian_deaths = 0.0                      # civilian deaths drawn so far (people)
         # ---- control: arteries, towns, and who recruits where
         self.artery_last_attack = np.full(n_cells, -10**9, np.int64)  # step of the last attack per cell
         self.artery_is_cut = np.zeros(len(w.arteries.name), np.bool_)

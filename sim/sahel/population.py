@@ -74,11 +74,6 @@ class Population(ColumnTable):
         """Civilians alive (people, at home or displaced)."""
         return int(self.people[: self.n].sum(dtype=np.int64))
 
-    def people_by_status(self) -> np.ndarray:
-        """People at home and displaced (index by HOME, DISPLACED)."""
-        n = self.n
-        return np.bincount(self.status[:n], weights=self.people[:n], minlength=2)[:2]
-
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` more rows (capacity grows by at least half; indices kept)."""
         need = self.n + int(extra)
