@@ -170,3 +170,22 @@ def test_the_command_refuses_a_bad_override_before_serving(capsys):
 def test_build_configs_shares_the_window():
     arm, ref = build_configs("historical_2012_2025", {}, "baseline", BASE)
     assert (ref.start_date, ref.end_date) == (arm.start_date, arm.end_date) == ("2012-01-01", "2015-03-01")
+
+
+def test_pending_changes_name_what_reset_would_change():
+    """The page lists each pending change as the server holds it (the browser test waits on it)."""
+    from sim.explore.app import lever_values, pending_changes
+
+    levers = lever_values("baseline")
+    model = ExplorerModel("baseline", levers, base=BASE)
+    same = {"scenario_name": "baseline", "levers": dict(levers), "compare": None, "base": BASE}
+    assert pending_changes(model, same) == []
+    key = "population.rel_harm_grievance"
+    moved = {**same, "levers": {**levers, key: levers[key] + 0.3}}
+    assert pending_changes(model, moved) == [
+        f"harm-to-grievance sensitivity: {levers[key]:.6g} -> {levers[key] + 0.3:.6g}"]
+    assert pending_changes(model, {**same, "compare": "baseline"}) == ["compare with: (none) -> baseline"]
+    other = {**same, "scenario_name": "take_the_gloves_off", "levers": lever_values("take_the_gloves_off")}
+    lines = pending_changes(model, other)
+    assert lines[0] == "scenario: baseline -> take_the_gloves_off"
+    assert "Mali: doctrine: restrained -> gloves_off" in lines

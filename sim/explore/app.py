@@ -54,6 +54,32 @@ def lever_values(scenario: str) -> dict:
     return {lever.key: get_value(cfg, lever.key) for lever in levers_for(cfg)}
 
 
+def show(value) -> str:
+    """A control's value as the page writes it (floats to 6 significant digits, as the sliders step)."""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def pending_changes(current: ExplorerModel, params: dict) -> list[str]:
+    """What Reset would change, as "label: running -> pending" lines; empty when nothing would.
+
+    The page shows these lines, so a change is visibly *received* by the server before Reset is
+    pressed: a browser sends a slider's new value on its own schedule, and a Reset click that
+    overtakes it builds the model with the value before (the line then stays, naming what is left).
+    """
+    lines = []
+    if params["scenario_name"] != current.scenario_name:
+        lines.append(f"scenario: {current.scenario_name} -> {params['scenario_name']}")
+    if params["compare"] != current.compare_name:
+        lines.append(f"compare with: {current.compare_name or NO_COMPARE} -> {params['compare'] or NO_COMPARE}")
+    cfg = scenario_config(params["scenario_name"], BASE)
+    labels = {lever.key: lever.label for lever in levers_for(cfg)} if cfg.model == "sahel" else {}
+    for key, value in params["levers"].items():
+        if key not in current.levers or current.levers[key] != value:
+            was = show(current.levers[key]) if key in current.levers else "(scenario default)"
+            lines.append(f"{labels.get(key, key)}: {was} -> {show(value)}")
+    return lines
+
+
 def problem_with(params: dict) -> str | None:
     """The schema's message if these settings would be refused, else None."""
     try:
@@ -181,8 +207,7 @@ def Page():
               "compare": None if compare.value == NO_COMPARE else compare.value, "base": BASE}
     problem = solara.use_memo(lambda: problem_with(params), [scenario.value, levers.value, compare.value])
     current = model.value
-    pending = (current.scenario_name, current.levers, current.compare_name) != (
-        params["scenario_name"], params["levers"], params["compare"])
+    pending = pending_changes(current, params)
 
     def pick_scenario(name: str) -> None:
         scenario.set(name)
@@ -198,6 +223,7 @@ def Page():
             ModelController(model, model_parameters=params, play_interval=play_interval,
                             render_interval=render_interval, use_threads=use_threads)
             solara.SliderInt("days per Step", value=render_interval, min=1, max=90, on_value=render_interval.set)
+            solara.Text(f"{render_interval.value} days per Step", classes=["sim-days-per-step"])
             DateInfo(current)
             if current.error:
                 solara.Error(f"Refused, nothing runs: {current.error}", classes=["sim-refused"])
@@ -205,10 +231,14 @@ def Page():
             solara.Select("scenario", values=scenario_names(), value=scenario.value, on_value=pick_scenario)
             solara.Text(scenario_config(scenario.value, BASE).scenario.description)
             solara.Select("compare with (reference)", values=[NO_COMPARE, *scenario_names()], value=compare)
+            solara.Text(f"Reset runs {scenario.value} " + (
+                "alone" if compare.value == NO_COMPARE else f"against {compare.value}"), classes=["sim-next"])
             if problem:
                 solara.Error(f"Refused: {problem}", classes=["sim-problem"])
             elif pending:
                 solara.Info("Changed: press Reset to run with these settings.")
+                solara.HTML(tag="ul", classes=["sim-pending"], style="font-size: 12px;", unsafe_innerHTML="".join(
+                    f"<li>{html.escape(line)}</li>" for line in pending))
         with solara.Card("Levers"):
             LeverInputs(scenario.value, levers.value, set_lever)
     with solara.Column():

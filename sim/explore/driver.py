@@ -155,32 +155,56 @@ class ExplorerPage:
     def reset(self) -> None:
         """Click Reset; wait until the new model shows (no pending change, day 0)."""
         self.page.get_by_role("button", name="Reset", exact=True).click()
-        # building the new model takes seconds; on a loaded CI host it has taken over a minute
+        # Building the new model takes seconds. The banner only clears if the server had every
+        # change before the click, which select, nudge_slider and toggle wait for (``received``).
         self.expect(self.page.get_by_text("Changed: press Reset to run with these settings.")).to_have_count(
-            0, timeout=180_000)
+            0, timeout=120_000)
         self.expect(self.page.locator(".sim-day")).to_contain_text("day 0 of")
         self.expect(self.step_button).to_be_enabled()
 
+    def received(self, label: str, value: str | None = None) -> None:
+        """Wait until the server has a control's new value: the page lists it as a pending change.
+
+        The browser sends a control's value on its own schedule, and a click (Reset) can overtake
+        it: Reset then builds the model with the value before. So every change waits for the
+        server's echo (``app.pending_changes``) before the next action. ``value`` None: any value.
+        """
+        shown = r"\S+" if value is None else re.escape(value)
+        self.expect(self.page.locator(".sim-pending")).to_contain_text(
+            re.compile(rf"{re.escape(label)}: .* -> {shown}"))
+
     def select(self, label: str, option: str) -> None:
-        """Pick ``option`` in the Vuetify select labelled ``label``."""
+        """Pick ``option`` in the Vuetify select labelled ``label``; wait for the server to have it."""
         field = self.page.locator(".v-select").filter(has=self.page.get_by_text(label, exact=True))
         field.locator(".v-select__slot").click()
         self.page.locator(".menuable__content__active .v-list-item").filter(
             has_text=re.compile(f"^{re.escape(option)}$")).click()
         self.expect(field.locator(".v-select__selection")).to_have_text(option)
+        nxt = self.page.locator(".sim-next")
+        if label == "scenario":
+            self.expect(nxt).to_contain_text(f"Reset runs {option} ")
+        elif label == "compare with (reference)":
+            self.expect(nxt).to_contain_text("alone" if option == "(none)" else f"against {option}")
+        else:
+            self.received(label, option)
 
     def slider(self, label: str) -> object:
         return self.page.locator(".v-input").filter(has_text=label).get_by_role("slider")
 
     def nudge_slider(self, label: str, presses: int) -> tuple[float, float]:
-        """Move a slider by keyboard; return its value before and after."""
+        """Move a slider by keyboard; wait for the server to have the value; return it before and after."""
         s = self.slider(label)
         before = float(s.get_attribute("aria-valuenow"))
         s.focus()
         for _ in range(abs(presses)):
             s.press("ArrowRight" if presses > 0 else "ArrowLeft")
         self.expect(s).not_to_have_attribute("aria-valuenow", str(before).rstrip("0").rstrip("."))
-        return before, float(s.get_attribute("aria-valuenow"))
+        after = float(s.get_attribute("aria-valuenow"))
+        if label == "days per Step":
+            self.expect(self.page.locator(".sim-days-per-step")).to_have_text(f"{after:.6g} days per Step")
+        else:
+            self.received(label, f"{after:.6g}")
+        return before, after
 
     def type_into(self, label: str, text: str) -> None:
         """Type into the text field labelled ``label`` and press Enter."""
@@ -189,12 +213,17 @@ class ExplorerPage:
         box.press("Enter")
 
     def toggle(self, label: str) -> None:
-        """Flip the switch labelled ``label``."""
+        """Flip the switch labelled ``label``; wait for the server to have it."""
         self.page.locator(".v-input").filter(has_text=label).locator("label").click()
+        self.received(label)
 
     def layer(self, name: str) -> None:
+        """Show map layer ``name``; wait for the maps to redraw (nothing to wait for if it shows)."""
+        button = self.page.locator(".sim-layers").get_by_role("button", name=name, exact=True)
+        if "v-btn--active" in (button.get_attribute("class") or ""):
+            return
         maps = self.map_sources()
-        self.page.locator(".sim-layers").get_by_role("button", name=name, exact=True).click()
+        button.click()
         self.page.wait_for_function("(maps) => [...document.querySelectorAll('img.sim-map')].every((e, i) => e.src !== maps[i])",
                                     arg=maps)
 
