@@ -53,6 +53,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,max,rounds
+	NUMBA_NUM_THREADS=1 $(PY) benchmarks/bench_history.py --repeats 5
 
 bench-baseline: $(STAMP)
 	$(PY) benchmarks/gate.py --refresh

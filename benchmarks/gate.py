@@ -1,4 +1,5 @@
-"""CI benchmark gate for the Epstein kernels: speed relative to this machine, and exact work.
+"""CI benchmark gate for the Epstein kernels and the Sahel model: speed relative to this machine,
+and exact work.
 
 Speed is machine-dependent, so the gate never compares seconds. In one process it interleaves
 each of our workloads with a fixed reference workload (a numba loop of the same kind: agents
@@ -10,6 +11,10 @@ gate's ratio is the median over 20 rounds. It compares that with the committed
 workload that looks slow is measured again (up to 3 times, keeping its lowest ratio), because a
 busy machine can only make a ratio look worse; the baseline is the lowest of 3 measurements.
 numba runs single-threaded while timing, so the ratio does not depend on core count.
+
+The Sahel workload is 60 days of the model on the synthetic map from a freshly built model
+(building it is not timed). Its exact-work check is a summary of a seeded run: the sha256 of
+its recorded time series and of its event log, and the event count.
 
 It also checks deterministic work counters (agent updates, vision cells scanned, arrests, moves
 and the final counts of a fixed seeded run) for exact equality: a change there means the model
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -51,6 +57,10 @@ WORKLOADS = {
     "tiled_200x200": EpsteinConfig(width=200, height=200, steps=3, update="tiled", **NETLOGO_SETTINGS),
     "synchronous_200x200": EpsteinConfig(width=200, height=200, steps=3, update="synchronous",
                                          **NETLOGO_SETTINGS),
+}
+#: The Sahel model's timed workload: Hydra overrides, and the days stepped from a fresh model.
+SAHEL_WORKLOADS = {
+    "sahel_synthetic_60d": (("map=synthetic", "end_date=2015-03-02", "output.progress=false"), 60),
 }
 #: Work-counter runs: exact numbers for a fixed seed.
 COUNTER_RUNS = {
@@ -126,31 +136,61 @@ def warm_up() -> float:
     start = time.perf_counter()
     for cfg in WORKLOADS.values():
         run_epstein(replace(cfg, width=20, height=20, steps=1), SEED)
+    for name in SAHEL_WORKLOADS:
+        _sahel_steps(_sahel_model(name), 2)
     reference_workload(*_reference_inputs())
     return time.perf_counter() - start
 
 
-def measure_ratios(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
-    """Per workload, the median over ``rounds`` of ours / reference, each ratio taken from
-    back-to-back timings (reference, ours, reference; the faster reference), so that a busy
-    machine slows both sides of a ratio alike."""
+def _sahel_model(name: str):
+    """A freshly built Sahel model for workload ``name`` (seed ``SEED``)."""
+    import sim
+    from sim.sahel.model import SahelModel
+
+    overrides, _ = SAHEL_WORKLOADS[name]
+    return SahelModel(sim.load_config([*overrides, f"seed={SEED}"]))
+
+
+def _sahel_steps(model, days: int, slowdown: float = 1.0) -> None:
+    """Step ``model`` ``days`` times. ``slowdown`` > 1 is the test-only hook that proves the gate
+    fails on a slower Sahel step: it sleeps (slowdown - 1) times the stepping's own time."""
+    start = time.perf_counter()
+    for _ in range(days):
+        model.step()
+    if slowdown > 1.0:
+        time.sleep((slowdown - 1.0) * (time.perf_counter() - start))
+
+
+def measure_ratios(rounds: int = ROUNDS, names: tuple[str, ...] | None = None,
+                   sahel_slowdown: float = 1.0) -> dict[str, dict[str, float]]:
+    """Per workload (all, or ``names``), the median over ``rounds`` of ours / reference, each
+    ratio taken from back-to-back timings (reference, ours, reference; the faster reference), so
+    that a busy machine slows both sides of a ratio alike. ``sahel_slowdown``: see
+    :func:`_sahel_steps` (tests only)."""
     import numba
 
+    names = tuple(WORKLOADS) + tuple(SAHEL_WORKLOADS) if names is None else names
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        states = {name: init_state(cfg, SEED) for name, cfg in WORKLOADS.items()}
-        for name, cfg in WORKLOADS.items():  # first touch of the states, not timed
-            run_epstein(replace(cfg, steps=1), SEED, state=states[name].copy())
+        states = {name: init_state(WORKLOADS[name], SEED) for name in names if name in WORKLOADS}
+        for name, state in states.items():  # first touch of the states, not timed
+            run_epstein(replace(WORKLOADS[name], steps=1), SEED, state=state.copy())
         reference_workload(*_reference_inputs())
-        ratios = {name: [] for name in WORKLOADS}
-        ours_best = {name: float("inf") for name in WORKLOADS}
+        ratios = {name: [] for name in names}
+        ours_best = {name: float("inf") for name in names}
         ref_best = float("inf")
         for _ in range(rounds):
-            for name, cfg in WORKLOADS.items():
-                state, before, after = states[name].copy(), _reference_inputs(), _reference_inputs()
+            for name in names:
+                if name in WORKLOADS:
+                    ours = (lambda cfg=WORKLOADS[name], state=states[name].copy():
+                            run_epstein(cfg, SEED, state=state))
+                else:
+                    ours = (lambda model=_sahel_model(name), days=SAHEL_WORKLOADS[name][1]:
+                            _sahel_steps(model, days, sahel_slowdown))
+                before, after = _reference_inputs(), _reference_inputs()
                 t_before = _time(lambda inputs=before: reference_workload(*inputs))
-                t_ours = _time(lambda cfg=cfg, state=state: run_epstein(cfg, SEED, state=state))
+                t_ours = _time(ours)
                 t_after = _time(lambda inputs=after: reference_workload(*inputs))
                 t_ref = min(t_before, t_after)
                 ratios[name].append(t_ours / t_ref)
@@ -170,7 +210,20 @@ def work_counters() -> dict[str, dict[str, int]]:
         result = run_epstein(cfg, SEED)
         out[name] = {**result.work, "final_active": int(result.active[-1]),
                      "final_jailed": int(result.jailed[-1]), "sum_active": int(result.active.sum())}
+    for name, (_, days) in SAHEL_WORKLOADS.items():
+        out[name] = sahel_summary(name, days)
     return out
+
+
+def sahel_summary(name: str, days: int) -> dict:
+    """The exact outcome of a seeded Sahel run: hashes of its time series and event log."""
+    model = _sahel_model(name)
+    _sahel_steps(model, days)
+    rec = model.recorder
+    events = model.events.to_frame()
+    return {"steps": int(model.steps), "events": len(events),
+            "timeseries_sha256": hashlib.sha256(rec.values[: rec.n].tobytes()).hexdigest(),
+            "events_sha256": hashlib.sha256(events.to_csv(index=False).encode()).hexdigest()}
 
 
 @dataclass
@@ -219,17 +272,18 @@ def load_baseline() -> dict:
         return json.load(f)
 
 
-def best_ratios(rounds: int = ROUNDS, attempts: int = 1, baseline: dict | None = None) -> dict:
-    """Per workload, the lowest ratio over up to ``attempts`` measurements; with a ``baseline``,
-    stop as soon as no workload reaches the warning threshold (a busy machine only ever makes
-    a ratio look worse, so the lowest is the best estimate)."""
-    best = measure_ratios(rounds)
+def best_ratios(rounds: int = ROUNDS, attempts: int = 1, baseline: dict | None = None,
+                names: tuple[str, ...] | None = None) -> dict:
+    """Per workload (all, or ``names``), the lowest ratio over up to ``attempts`` measurements;
+    with a ``baseline``, stop as soon as no workload reaches the warning threshold (a busy
+    machine only ever makes a ratio look worse, so the lowest is the best estimate)."""
+    best = measure_ratios(rounds, names)
     for _ in range(attempts - 1):
         if baseline is not None and all(
                 r["ratio"] < WARN_SLOWDOWN * baseline["ratios"].get(name, {"ratio": np.inf})["ratio"]
                 for name, r in best.items()):
             break
-        again = measure_ratios(rounds)
+        again = measure_ratios(rounds, names)
         best = {name: min(best[name], again[name], key=lambda r: r["ratio"]) for name in best}
     return best
 
@@ -245,17 +299,30 @@ def check(baseline: dict | None = None, rounds: int = ROUNDS, attempts: int = AT
     return report
 
 
-def refresh() -> dict:
-    """Measure and write baseline.json (the only way it changes)."""
+def refresh(names: tuple[str, ...] | None = None) -> dict:
+    """Measure and write baseline.json (the only way it changes). ``names``: refresh only these
+    workloads' ratios and work, keeping the rest of the committed baseline."""
     import numba
 
+    if names:
+        unknown = sorted(set(names) - set(WORKLOADS) - set(SAHEL_WORKLOADS))
+        if unknown:
+            raise SystemExit(f"gate.py --refresh: no workload {unknown}; known: "
+                             f"{', '.join([*WORKLOADS, *SAHEL_WORKLOADS])}")
+        baseline = load_baseline()
+        warm_up()
+        baseline["ratios"].update(best_ratios(attempts=ATTEMPTS, names=tuple(names)))
+        work = work_counters()
+        baseline["work"].update({n: work[n] for n in names if n in work})
+    else:
+        baseline = {"ratios": best_ratios(attempts=ATTEMPTS), "work": work_counters()}
     baseline = {
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                     "python": platform.python_version(), "numba": numba.__version__},
         "thresholds": {"warn": WARN_SLOWDOWN, "fail": FAIL_SLOWDOWN},
-        "ratios": best_ratios(attempts=ATTEMPTS),
-        "work": work_counters(),
+        "ratios": baseline["ratios"],
+        "work": baseline["work"],
     }
     with open(BASELINE, "w") as f:
         json.dump(baseline, f, indent=1)
@@ -265,11 +332,12 @@ def refresh() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--refresh", action="store_true", help="rewrite benchmarks/baseline.json")
+    parser.add_argument("--refresh", nargs="*", metavar="WORKLOAD",
+                        help="rewrite benchmarks/baseline.json (only these workloads, if named)")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args(argv)
-    if args.refresh:
-        baseline = refresh()
+    if args.refresh is not None:
+        baseline = refresh(tuple(args.refresh))
         for name, r in baseline["ratios"].items():
             print(f"{name:<22} ratio {r['ratio']:.3f} ({r['seconds'] * 1e3:.1f} ms vs reference "
                   f"{r['reference_seconds'] * 1e3:.1f} ms)")

@@ -32,7 +32,7 @@ def test_benchmark_gate():
     for message in report.warnings:
         warnings.warn(message, stacklevel=1)
     assert not report.failures, report.table() + "\n" + "\n".join(report.failures)
-    assert {r["workload"] for r in report.rows} == set(gate.WORKLOADS)
+    assert {r["workload"] for r in report.rows} == set(gate.WORKLOADS) | set(gate.SAHEL_WORKLOADS)
     # The gate's own budget. Compiling the Epstein kernels on a cold numba cache (about 50 s on
     # 2 cores, shared with tests/test_epstein*.py) is timed apart, in report.warm_up_seconds.
     assert report.gate_seconds < 60, f"gate took {report.gate_seconds:.1f} s"
@@ -56,3 +56,25 @@ def test_gate_warns_at_115_fails_at_130_and_on_changed_work():
     first = next(iter(changed))
     changed[first]["arrests"] += 1
     assert judged(1.0, changed).failures
+
+
+def test_a_sahel_step_slowed_by_half_fails_the_gate():
+    """The test-only hook sleeps half the Sahel stepping's own time: 1.5x, past the 1.30x fail."""
+    gate = _load_gate()
+    baseline = gate.load_baseline()
+    gate.warm_up()
+    names = tuple(gate.SAHEL_WORKLOADS)
+    slowed = gate.compare(baseline, gate.measure_ratios(rounds=5, names=names, sahel_slowdown=1.5), {})
+    assert any(f.startswith(names[0]) and "slower than baseline" in f for f in slowed.failures), slowed.table()
+
+
+def test_the_sahel_summary_changes_with_the_seed_and_not_otherwise():
+    gate = _load_gate()
+    name, (_, days) = next(iter(gate.SAHEL_WORKLOADS.items()))
+    first = gate.sahel_summary(name, 10)
+    assert gate.sahel_summary(name, 10) == first
+    seed, gate.SEED = gate.SEED, gate.SEED + 1
+    try:
+        assert gate.sahel_summary(name, 10)["timeseries_sha256"] != first["timeseries_sha256"]
+    finally:
+        gate.SEED = seed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 
 import mesa
 import numpy as np
@@ -26,7 +27,10 @@ from sim.sahel.phases.record import Interval
 from sim.sahel.population import place_population
 from sim.world import build_world
 
-__all__ = ["SahelModel"]
+__all__ = ["SahelModel", "PHASES"]
+
+PHASES = ("timeline", "perceive", "fight", "harm", "civilians", "control", "record")
+"""The phases of a step, in order (one module each in :mod:`sim.sahel.phases`)."""
 
 # Cell fields exposed as Mesa property layers: (name, dtype, initial value)
 LAYERS = (
@@ -71,6 +75,8 @@ class SahelModel(mesa.Model):
         self.config: Config = cfg          # as the run started (never changed)
         self.cfg: Config = cfg             # in force on the model's date (timeline interventions replace it)
         self.date: dt.date = cfg.start
+        self.phase_seconds = dict.fromkeys(PHASES, 0.0)  # wall seconds spent in each phase (profiling only)
+        self.lap_start = 0.0                              # perf_counter at the start of the current phase
         self.timeline_pending = timeline.pending(cfg.scenario.timeline)  # (date, intervention) not yet applied
         # ---- the world: cells as Mesa property layers (the layers own the memory)
         self.world = build_world(cfg.map, rngs.stream(cfg.seed, "world"))
@@ -161,16 +167,30 @@ class SahelModel(mesa.Model):
         # Mesa counts this step in ``steps`` before calling step(): step s simulates the day
         # start + s, the date of its time-series row (row 0, dated start, is the initial state).
         self.date = self.cfg.start + dt.timedelta(days=self.steps)
+        self.lap_start = time.perf_counter()
         timeline.apply(self)
+        self.lap("timeline")
         perceive.perceive(self)
+        self.lap("perceive")
         fight.fight(self)
+        self.lap("fight")
         harm.realise_harm(self)
+        self.lap("harm")
         if (self.steps + 1) % self.cfg.population.dur_civilian_update == 0:
             civilians.update(self)
+        self.lap("civilians")
         control.update(self)
+        self.lap("control")
         if self.steps % self.cfg.output.record_every == 0 or self.steps == self.cfg.n_steps:
             record.record(self)
             record.reset_interval(self)
+        self.lap("record")
+
+    def lap(self, phase: str) -> None:
+        """Add the time since the last lap to ``phase_seconds[phase]`` (read by benchmarks only)."""
+        now = time.perf_counter()
+        self.phase_seconds[phase] += now - self.lap_start
+        self.lap_start = now
 
     def run(self, progress: bool = False) -> None:
         from tqdm.auto import tqdm
