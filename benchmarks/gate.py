@@ -161,6 +161,15 @@ def _sahel_steps(model, days: int, slowdown: float = 1.0) -> None:
         time.sleep((slowdown - 1.0) * (time.perf_counter() - start))
 
 
+def _prepared(name: str, states: dict, sahel_slowdown: float):
+    """Workload ``name`` ready to time: a callable over a fresh copy of its state (or a new model)."""
+    if name in WORKLOADS:
+        cfg, state = WORKLOADS[name], states[name].copy()
+        return lambda: run_epstein(cfg, SEED, state=state)
+    model, days = _sahel_model(name), SAHEL_WORKLOADS[name][1]
+    return lambda: _sahel_steps(model, days, sahel_slowdown)
+
+
 def measure_ratios(rounds: int = ROUNDS, names: tuple[str, ...] | None = None,
                    sahel_slowdown: float = 1.0) -> dict[str, dict[str, float]]:
     """Per workload (all, or ``names``), the median over ``rounds`` of ours / reference, each
@@ -182,12 +191,7 @@ def measure_ratios(rounds: int = ROUNDS, names: tuple[str, ...] | None = None,
         ref_best = float("inf")
         for _ in range(rounds):
             for name in names:
-                if name in WORKLOADS:
-                    ours = (lambda cfg=WORKLOADS[name], state=states[name].copy():
-                            run_epstein(cfg, SEED, state=state))
-                else:
-                    ours = (lambda model=_sahel_model(name), days=SAHEL_WORKLOADS[name][1]:
-                            _sahel_steps(model, days, sahel_slowdown))
+                ours = _prepared(name, states, sahel_slowdown)  # fresh state or model, not timed
                 before, after = _reference_inputs(), _reference_inputs()
                 t_before = _time(lambda inputs=before: reference_workload(*inputs))
                 t_ours = _time(ours)
