@@ -15,6 +15,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.explore.driver import ExplorerPage, Server, chromium_missing, launch
@@ -46,7 +47,7 @@ def figures(tmp_path) -> Path:
     return Path(os.environ.get("SIM_EXPLORE_FIGURES") or tmp_path)
 
 
-def test_walkthrough(server, browser, figures):
+def test_walkthrough(server, browser, figures, tmp_path):
     # 1. load the page (the first model is built on the sahel map at 1,000 people per group)
     app = ExplorerPage(browser, server.url)
     page = app.page
@@ -92,8 +93,23 @@ def test_walkthrough(server, browser, figures):
     # 9. screenshots
     shot = app.screenshot(figures / "tutorial_compare.png")
     assert shot.stat().st_size > 50_000
+    # export: what the browser downloads is this run's time series (3 days stepped) and its view
+    from PIL import Image
+
+    from sim.explore.session import read_export
+
+    csv = app.download("Time series (CSV)", tmp_path)
+    parquet = app.download("Time series (Parquet)", tmp_path)
+    png = app.download("View (PNG)", tmp_path)
+    assert csv.name == "take_the_gloves_off_vs_baseline_timeseries.csv"
+    frames = [read_export(csv.read_bytes(), "csv"), read_export(parquet.read_bytes(), "parquet")]
+    for frame in frames:
+        assert str(frame["date"].max().date()) == "2015-01-04", frame.head()
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False)
+    with Image.open(png) as img:
+        assert img.format == "PNG" and img.height > img.width  # maps, legend and charts stacked
     # a value outside the schema's range is refused with the schema's message (never clamped)
-    app.type_into("seed", "-1")
+    app.type_into("seed", "-1", valid=False)
     app.expect(page.locator(".sim-problem")).to_contain_text("config key 'seed' = -1 is not allowed: a value in [0,")
     assert not app.errors, app.errors
     assert "Could not load URL" not in server.log(), server.log()[-2000:]

@@ -36,11 +36,13 @@ from sim.explore.session import (
     timeseries_frame,
     to_csv_bytes,
     to_parquet_bytes,
+    warm_up,
 )
 
 BASE = tuple(shlex.split(os.environ.get("SIM_EXPLORE_OVERRIDES", "")))
 DEFAULT_SCENARIO = os.environ.get("SIM_EXPLORE_SCENARIO", "baseline")
 NO_COMPARE = "(none)"
+print(f"sahel-sim explorer: kernels ready in {warm_up():.1f} s", flush=True)  # once, as the server starts
 MARKERS = ("Markers: red squares are insurgent bands (larger with more fighters); blue are state units "
            "(columns larger than garrisons), green partner units, orange militias. Lines are arteries "
            "(dark: paved), black dots towns; countries outside Mali, Burkina Faso and Niger are washed out.")
@@ -188,7 +190,10 @@ def LeverInputs(scenario: str, values: dict, on_change):
         elif lever.widget == "switch":
             solara.Switch(label=lever.label, value=bool(value), on_value=set_value)
         else:
-            solara.InputInt(lever.label, value=value, on_value=set_value)
+            # continuous: the value reaches the server with the field's own update; on Enter or
+            # blur alone, solara reads the field as the server last had it, which can be the
+            # value before a fast Enter (the browser sends the two on different paths)
+            solara.InputInt(lever.label, value=value, on_value=set_value, continuous_update=True)
 
 
 @solara.component

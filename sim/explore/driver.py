@@ -51,7 +51,7 @@ def free_port() -> int:
 class Server:
     """``python -m sim.explore`` on a free loopback port, as a context manager."""
 
-    def __init__(self, *args: str, startup_s: float = 120.0):
+    def __init__(self, *args: str, startup_s: float = 300.0):
         self.args: argparse.Namespace = build_parser().parse_args(["--port", str(free_port()), *args])
         self.url = f"http://{self.args.host}:{self.args.port}/"
         self.log_path = Path(tempfile.mkstemp(prefix="sim-explore-", suffix=".log")[1])
@@ -134,6 +134,18 @@ class ExplorerPage:
 
     def wait_redrawn(self, date: dt.date, maps: list[str], chart: str) -> None:
         """Until the date reads ``date`` and every map and the chart canvas have changed."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self._wait_redrawn(date, maps, chart)
+        except PlaywrightTimeout as exc:
+            now = self.map_sources()
+            raise AssertionError(
+                f"no redraw for {date}: the page reads {self.page.locator('.sim-date').inner_text()!r}; "
+                f"maps changed {[a != b for a, b in zip(maps, now, strict=False)]} ({len(now)} of {len(maps)}); "
+                f"chart changed {self.chart_pixels() != chart}") from exc
+
+    def _wait_redrawn(self, date: dt.date, maps: list[str], chart: str) -> None:
         self.page.wait_for_function(
             """([date, maps, chart]) => {
                 const d = document.querySelector('.sim-date');
@@ -206,11 +218,14 @@ class ExplorerPage:
             self.received(label, f"{after:.6g}")
         return before, after
 
-    def type_into(self, label: str, text: str) -> None:
-        """Type into the text field labelled ``label`` and press Enter."""
+    def type_into(self, label: str, text: str, valid: bool = True) -> None:
+        """Type into the text field labelled ``label`` and press Enter; a ``valid`` value is
+        waited for as a pending change (an invalid one shows the schema's message instead)."""
         box = self.page.locator(".v-input").filter(has=self.page.get_by_text(label, exact=True)).locator("input")
         box.fill(text)
         box.press("Enter")
+        if valid:
+            self.received(label, text)
 
     def toggle(self, label: str) -> None:
         """Flip the switch labelled ``label``; wait for the server to have it."""
@@ -226,6 +241,15 @@ class ExplorerPage:
         button.click()
         self.page.wait_for_function("(maps) => [...document.querySelectorAll('img.sim-map')].every((e, i) => e.src !== maps[i])",
                                     arg=maps)
+
+    def download(self, label: str, folder: str | Path) -> Path:
+        """Click the export button ``label``; save what the browser downloads into ``folder``."""
+        with self.page.expect_download() as info:
+            self.page.get_by_role("button", name=label).click()
+        download = info.value
+        path = Path(folder) / download.suggested_filename
+        download.save_as(path)
+        return path
 
     def screenshot(self, path: str | Path) -> Path:
         path = Path(path)

@@ -31,7 +31,7 @@ from sim.output.metrics import FLOW, METRIC_BY_NAME, TIMESERIES_SCHEMA
 from sim.sahel.model import SahelModel
 from sim.sahel.results import results_of
 
-__all__ = ["ExplorerModel", "scenario_names", "scenario_config", "with_levers", "build_configs",
+__all__ = ["ExplorerModel", "warm_up", "scenario_names", "scenario_config", "with_levers", "build_configs",
            "SHARED_KEYS", "chart_specs", "chart_panels", "series", "latest_events", "timeseries_frame",
            "to_csv_bytes", "to_parquet_bytes", "read_export"]
 
@@ -39,6 +39,23 @@ SHARED_KEYS = ("seed", "people_per_agent", "start_date", "end_date")
 """What the reference run takes from the arm in compare mode, so the two differ only by scenario."""
 
 _COMPOSE_LOCK = threading.Lock()  # Hydra's GlobalHydra is process-wide; sessions compose in turn
+
+
+WARM_UP = ("map=synthetic", "map.width=24", "map.height=16", "map.n_towns=4", "map.synthetic_people=200000",
+           "people_per_agent=500", "end_date=2015-01-16", "output.progress=false")
+"""A tiny run that calls every kernel of a step, civilian updates included (every 7 days)."""
+
+
+def warm_up() -> float:
+    """Load (or, on a cold numba cache, compile) the model's kernels; return the seconds.
+
+    The server does this once as it starts: otherwise the first civilian update (day 7) of the
+    first run compiles the civilian kernels on a cold cache, and that Step takes a minute.
+    """
+    started = time.perf_counter()
+    model = SahelModel(load_config(list(WARM_UP)))
+    model.run()
+    return time.perf_counter() - started
 
 
 def scenario_names() -> list[str]:
