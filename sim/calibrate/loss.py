@@ -104,8 +104,6 @@ def model_series(series: list[Series], timeseries: pd.DataFrame, events: pd.Data
     mean over the year(s)."""
     ev = events.copy()
     ev["year"] = ev["year"].astype(int)
-    if "event_date" in ev:
-        ev = ev[ev["event_type"] != "Strategic developments"]
     ev_ref = reference_series(ev).set_index(["indicator", "region", "period"])["value"]
     ts = timeseries
     countries = sorted(set(ts["country"]) - {"all"})
