@@ -93,7 +93,6 @@ def reap_stale(study: optuna.Study, grace: float = GRACE_S) -> list[int]:
             study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
         except (optuna.exceptions.UpdateFinishedTrialError, RuntimeError):
             continue  # another worker got there first, or it just finished
-        study._storage.set_trial_user_attr(t._trial_id, "fail_reason", "stale (worker gone)")
         if t.number not in retried and t.params:
             study.enqueue_trial(dict(t.params), user_attrs={"retry_of": t.number})
         reaped.append(t.number)
