@@ -104,11 +104,11 @@ def _slurm(args, argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
+    import optuna
+
     from sim.calibrate.space import load_problem
     from sim.calibrate.study import open_study, run_trials
     from sim.core.params import ConfigError
-
-    import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:

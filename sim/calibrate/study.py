@@ -165,11 +165,11 @@ def run_trials(study: optuna.Study, problem: Problem, n_trials: int, seeds: list
         trial.set_user_attr("series", out["series"])
         return out["loss_in"]
 
-    for i in range(n_trials):
+    mine: list[optuna.trial.FrozenTrial] = []
+    for _ in range(n_trials):
         reaped = reap_stale(study, grace)
         if reaped:
             report(f"marked stale trial(s) {reaped} FAIL and enqueued their parameters again")
-        mine: list[optuna.trial.FrozenTrial] = []
         study.optimize(objective, n_trials=1, gc_after_trial=False,
                        callbacks=[lambda _s, t: mine.append(t)])
         done += 1
