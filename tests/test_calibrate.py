@@ -238,3 +238,21 @@ def test_slurm_job_array_workers_share_a_journal(tmp_path: Path) -> None:
     assert len(done) == 2
     assert sorted(t.user_attrs["slurm_array_task"] for t in done) == [0, 1]
     assert list(tmp_path.glob("calibrate-smoke_*_0.out")), "Slurm wrote the array task's log"
+
+
+def test_a_salib_morris_sample_stays_inside_the_calibration_ranges() -> None:
+    from SALib.sample import morris
+
+    from sim.calibrate.salib import salib_problem, values
+
+    problem = load_problem("default")
+    sp = salib_problem(problem)
+    assert sp["names"] == [p.key for p in problem.params]
+    p_join = sp["names"].index("population.p_join")
+    assert sp["bounds"][p_join] == pytest.approx([-7, math.log10(2e-6)])   # log scale
+    sample = morris.sample(sp, N=4, num_levels=4, seed=1)
+    rows = [values(problem, r) for r in sample]
+    for p in problem.params:
+        got = [r[p.key] for r in rows]
+        assert p.lo <= min(got) and max(got) <= p.hi, p.key
+    assert min(r["population.p_join"] for r in rows) == pytest.approx(1e-7)
