@@ -144,6 +144,8 @@ class SahelModel(mesa.Model):
         n_countries = len(w.country_names)
         self.civilians_in = np.zeros(n_countries)           # civilians by the country they are in (people)
         self.displaced_from = np.zeros(n_countries)         # displaced people by home country
+        self.displaced_in = np.zeros(n_countries)           # displaced people by the country they are in
+        self.refugees_from = np.zeros(n_countries)          # displaced people outside their home country, by home country
         self.initial_people = float(self.population.total + self.bands.fighters[: self.bands.n].sum())
         # ---- the state on the start date
         timeline.apply(self)

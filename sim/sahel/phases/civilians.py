@@ -91,3 +91,4 @@ def update(model) -> None:
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
     aggregate(model)
+    model.displaced_in, model.refugees_from = flows.stocks(model)

@@ -8,7 +8,6 @@ import numpy as np
 
 from sim.core.codes import MILITIA, PARTNER, STATE
 from sim.sahel.displacement import CAUSES
-from sim.sahel.displacement.flows import stocks
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
 
@@ -66,7 +65,7 @@ def record(model) -> None:
     put(row, "returns", acc.returns)
     for cause, value in zip(CAUSES, acc.flights, strict=True):
         put(row, f"flight_{cause}", value)
-    displaced_in, refugees = stocks(model)
+    displaced_in, refugees = model.displaced_in, model.refugees_from
     put(row, "displaced_in", float(displaced_in.sum()))
     # people: civilians where they are, fighters where their bands are; 'all' is the whole map
     civilians, people_displaced = model.civilians_in, model.displaced_from
