@@ -55,6 +55,9 @@ def check_step(model: SahelModel) -> None:
     np.testing.assert_array_equal(model.civilians_in, np.bincount(country[pop.cell[:n]], weights=heads, minlength=nc))
     away = np.where(pop.status[:n] == DISPLACED, heads, 0.0)
     np.testing.assert_array_equal(model.displaced_from, np.bincount(country[pop.home[:n]], weights=away, minlength=nc))
+    np.testing.assert_array_equal(model.displaced_in, np.bincount(country[pop.cell[:n]], weights=away, minlength=nc))
+    abroad = np.where(country[pop.cell[:n]] != country[pop.home[:n]], away, 0.0)
+    np.testing.assert_array_equal(model.refugees_from, np.bincount(country[pop.home[:n]], weights=abroad, minlength=nc))
     assert model.deaths_today == []  # every death drawn today came off a headcount today
     u = model.units
     assert np.isfinite(u.troops[: u.n]).all() and (u.troops[: u.n] >= -TOL).all()

@@ -19,7 +19,7 @@ def test_default_config_composes_and_validates():
     assert set(cfg.state.forces) == {"mali", "burkina_faso", "niger"}
 
 
-@pytest.mark.parametrize("group", ["map", "population", "state", "partners", "insurgents", "mechanisms", "scenario"])
+@pytest.mark.parametrize("group", ["map", "population", "state", "partners", "insurgents", "mechanisms", "displacement", "scenario"])
 def test_every_yaml_in_every_group_composes(group):
     for path in sorted((CONFIG_DIR / group).glob("*.yaml")):
         cfg = sim.load_config([f"{group}={path.stem}"])

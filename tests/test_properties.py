@@ -239,7 +239,7 @@ def test_every_ruled_parameter_has_a_refused_value():
 def test_cli_refuses_generated_bad_values_without_traceback():
     """Range errors end with exit 2 (sim's own message); type errors are caught by Hydra's
     composition before sim runs (exit 1, Hydra's message): both name the key, no traceback."""
-    for override, key in [("population.p_flee=nan", "population.p_flee"),
+    for override, key in [("displacement.p_flee_violence=nan", "displacement.p_flee_violence"),
                           ("output.dashboard=maybe", "output.dashboard"),
                           ("scenario.name=[1,2]", "scenario.name")]:
         r = subprocess.run([sys.executable, "-m", "sim", *BASE, override, "hydra.run.dir=/tmp/never"], cwd=ROOT,

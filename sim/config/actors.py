@@ -65,12 +65,6 @@ class PopulationConfig:
                                        source="assumption (0-2); Condra & Shapiro 2012: insurgent harm lowers later violence")
     rate_legitimacy_recovery: float = param(0.001, doc="daily relaxation of legitimacy towards its initial value",
                                             unit="1/day", kind="prob", source="assumption (0-0.01)")
-    p_flee: float = param(0.3, doc="daily chance of fleeing per unit of local violence", unit="1/day", kind="prob",
-                          source="assumption (0.05-0.8)")
-    p_return: float = param(0.01, doc="daily chance that a displaced civilian returns home once home is calm",
-                            unit="1/day", kind="prob", source="assumption (0.001-0.05)")
-    flee_radius: int = param(6, doc="how far civilians look for a safer town when fleeing", unit="cells", lo=1, hi=100,
-                             source="assumption (3-20 cells, 30-200 km)")
     p_inform: float = param(0.5, doc="chance a supportive civilian in a state-held zone passes a tip", kind="prob",
                             source="assumption (0.1-0.9); Kalyvas 2006: collaboration follows control")
     dur_civilian_update: int = param(7, doc="the civilian phase runs every n days (its rates are scaled to per-day)",

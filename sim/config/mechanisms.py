@@ -48,7 +48,7 @@ class MechanismsConfig:
     violence_scale: float = param(5.0, doc="deaths per 1,000 residents of a cell that raise its violence level by 1 - 1/e",
                                   unit="deaths/1000 people", lo=0, lo_open=True,
                                   source="assumption (1-20): an attack in a city frightens fewer people per death than in a village")
-    calm: float = param(0.05, doc="violence level below which displaced people go home", lo=0, source="assumption")
+    calm: float = param(0.05, doc="violence level below which a cell counts as calm (a secure home, see displacement.dur_secure)", lo=0, source="assumption (0.01-0.2)")
     band_speed: int = param(3, doc="cells a band moves per day cross-country", unit="cells/day", lo=0, hi=20,
                             source="assumption (motorbikes: 20-60 km/day)")
     column_speed_km: float = param(150.0, doc="distance a column covers per day on an artery", unit="km/day", lo=1,

@@ -1,7 +1,7 @@
 """The root of the typed configuration schema: the run, the map, the scenario and the outputs.
 
 One frozen dataclass per YAML group under ``configs/`` (``map/``, ``population/``, ``state/``,
-``partners/``, ``insurgents/``, ``mechanisms/``, ``scenario/``), all under :class:`Config`; the
+``partners/``, ``insurgents/``, ``mechanisms/``, ``displacement/``, ``scenario/``), all under :class:`Config`; the
 actors' and mechanisms' groups are declared in :mod:`sim.config.actors` and
 :mod:`sim.config.mechanisms`, the Epstein replication's in :mod:`sim.config.epstein`. Every field
 is declared with :func:`sim.core.params.param` (value, unit, source, range).
@@ -16,6 +16,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config.actors import InsurgentsConfig, PartnersConfig, PopulationConfig, StateConfig
+from sim.config.displacement import DisplacementConfig
 from sim.config.epstein import EpsteinConfig
 from sim.config.mechanisms import MechanismsConfig
 from sim.core.params import ConfigError, param, parse_date
@@ -106,6 +107,7 @@ class Config:
     partners: PartnersConfig = field(default_factory=PartnersConfig)
     insurgents: InsurgentsConfig = field(default_factory=InsurgentsConfig)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
+    displacement: DisplacementConfig = field(default_factory=DisplacementConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     epstein: EpsteinConfig = field(default_factory=EpsteinConfig)
     output: OutputConfig = field(default_factory=OutputConfig)

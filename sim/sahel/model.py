@@ -21,6 +21,7 @@ from sim.core.codes import COMMUNITIES
 from sim.output.events import EventLog
 from sim.output.metrics import Recorder
 from sim.sahel import setup
+from sim.sahel.displacement import CAUSES, build_sites
 from sim.sahel.actors import Band, BandTable, Faction, ForceUnit, Partner, UnitTable
 from sim.sahel.phases import civilians, control, fight, harm, perceive, record, timeline
 from sim.sahel.phases.record import Interval
@@ -64,7 +65,8 @@ class SahelModel(mesa.Model):
        cell, of the targeted community (they were attributed to their perpetrator, and raised
        local harm and violence, when drawn in the fight).
     5. **civilians** - the civilian kernel (every ``dur_civilian_update`` days): blame,
-       grievance, joining bands (recruitment), flight and return (displacement).
+       grievance, joining bands (recruitment), flight by cause to towns and camps, late return,
+       onward emigration (:mod:`sim.sahel.displacement`).
     6. **control** - cells follow the balance of presence; arteries reopen; towns blockaded.
     7. **record** - metrics into the preallocated recorder.
     """
@@ -100,7 +102,7 @@ class SahelModel(mesa.Model):
         self.events = EventLog(self)
         # ---- randomness: a named stream per mechanism, a counter-based key for the kernel
         self.streams = {name: rngs.stream(cfg.seed, name) for name in ("forces", "insurgents", "harm", "setup")}
-        self.keys = {name: rngs.stream_key(cfg.seed, name) for name in ("civilians",)}
+        self.keys = {name: rngs.stream_key(cfg.seed, name) for name in ("civilians", "displacement")}
         self.country_key = setup.country_keys(w)
         # ---- perceive: today's detection, per band; strikes per day, per country
         self.detected = np.zeros(0, np.bool_)
@@ -112,10 +114,20 @@ class SahelModel(mesa.Model):
         self.harm_ins_acc = np.zeros((n_cells, n_comm))     # deaths by insurgents
         self.sum_legit, self.sum_griev = np.zeros(n_comm), np.zeros(n_comm)  # sums over living civilians
         self.n_alive = np.zeros(n_comm)                     # living civilians by community (people)
-        self.refuge = np.arange(n_cells, dtype=np.int32)    # where people of each cell flee to
         self.cell_start = np.zeros(n_cells + 1, np.int64)   # groups of cell c: cell_rows[cell_start[c]:cell_start[c+1]]
         self.cell_rows = np.zeros(self.population.capacity, np.int32)
         self.deaths_today: list[tuple[int, np.ndarray]] = []  # (cell, deaths by community) for the harm phase
+        # ---- displacement (sim.sahel.displacement): destinations, flight by cause, secure homes
+        d = cfg.displacement
+        self.sites = build_sites(w, d.rel_town_capacity, d.flee_radius, d.camp_radius)  # towns and camps
+        self.site_resident0 = w.people.reshape(-1)[self.sites.cell]  # people living in each site's cell at the start
+        self.refuge = np.repeat(np.arange(n_cells, dtype=np.int32)[:, None], n_comm, axis=1)  # [cell, community] -> destination cell
+        self.flight_causes = np.zeros((len(CAUSES), n_cells, n_comm))  # daily flight hazard by cause
+        self.flee_hazard = np.zeros((n_cells, n_comm))      # their sum
+        self.secure_days = np.full(n_cells, d.dur_secure)   # days each cell has been secure (return needs dur_secure)
+        self.return_hazard = np.zeros(n_cells)              # daily chance of return to each home cell
+        self.extra_hardship = np.zeros(n_cells)             # hardship added by crowding in a site's cell
+        self.abroad = ~w.is_core_country[w.country.reshape(-1)]  # cells outside the core countries
         # ---- control: arteries, towns, and who recruits where
         self.artery_last_attack = np.full(n_cells, -10**9, np.int64)  # step of the last attack per cell
         self.artery_is_cut = np.zeros(len(w.arteries.name), np.bool_)
@@ -138,6 +150,8 @@ class SahelModel(mesa.Model):
         n_countries = len(w.country_names)
         self.civilians_in = np.zeros(n_countries)           # civilians by the country they are in (people)
         self.displaced_from = np.zeros(n_countries)         # displaced people by home country
+        self.displaced_in = np.zeros(n_countries)           # displaced people by the country they are in
+        self.refugees_from = np.zeros(n_countries)          # displaced people outside their home country, by home country
         self.initial_people = float(self.population.total + self.bands.fighters[: self.bands.n].sum())
         # ---- the state on the start date
         timeline.apply(self)

@@ -23,11 +23,16 @@ Rules (parameters in ``population.*``, see docs/ODD.md):
   and a band within reach, each person joins that band with daily probability
   ``p_join * appeal * (0.5 + S) * min(E / T, 3)``: Epstein's deterministic threshold becomes a
   hazard that grows with how far past the threshold the group is. Joiners leave the group.
-* **Displacement** (violence-driven flight): each person of a group at home flees with daily
-  chance ``p_flee * violence * (0.5 + R)`` to the refuge cell precomputed for the group's cell;
-  displaced people return home with daily chance ``p_return`` once home's violence is below
-  ``calm``. Movers join their group's sibling row at the destination if it is there (attitudes
-  mixed by headcount), move as the whole group if all go, or split off into a new row.
+* **Displacement** (:mod:`sim.sahel.displacement`): each person of a group at home flees with
+  daily chance ``flee_hazard[cell, community] * (0.5 + R)`` (the sum of the causes of flight,
+  computed per cell by :func:`sim.sahel.displacement.kernels.flight_hazard`) to the destination
+  ``refuge[cell, community]`` chosen for its cell and community; a displaced person returns home
+  with daily chance ``return_hazard[home] * exp(-time away / dur_settle)`` (zero until home has
+  been secure for months: return is late and partial). Displaced people carry extra hardship
+  (``rel_displaced_hardship``) and everyone in a crowded site the site's ``extra_hardship``:
+  both raise grievance ``H (1 - L)``, so the displaced can be recruited where they are.
+  Movers join their group's sibling row at the destination if it is there (attitudes mixed by
+  headcount), move as the whole group if all go, or split off into a new row.
 """
 
 from __future__ import annotations
@@ -46,21 +51,22 @@ from sim.rules.arrest import p_arrest_epstein_2002, p_arrest_epstein_2002_py
 _JOIN, _FLEE, _RETURN = 1, 2, 3
 
 # layout of the parameter vector (built by sim.sahel.phases.civilians.pack_params)
-P_S, P_BLAME_STATE, P_BLAME_INS, P_MEMORY_DECAY, P_RECOVERY, P_K, P_T, P_PULL, P_JOIN, P_FLEE, \
-    P_RETURN, P_CALM, P_DT = range(13)
-N_PARAMS = 13
+P_S, P_BLAME_STATE, P_BLAME_INS, P_MEMORY_DECAY, P_RECOVERY, P_K, P_T, P_PULL, P_JOIN, \
+    P_DISPLACED_HARDSHIP, P_SETTLE, P_DT = range(12)
+N_PARAMS = 12
 
 
 @kernel(parallel=True)
 def civilian_update(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
                     sympathy, harm, legitimacy0, appeal,
-                    troops_near, fighters_near, harm_state, harm_ins, violence, push, refuge,
-                    recruiter, params, key, step, joined, moving):
+                    troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
+                    extra_hardship, t_displaced, push, refuge, recruiter, params, key, step, joined, moving):
     """Update every group in place; see the module docstring for the rules.
 
     Per-cell inputs are flat arrays over cells; ``harm_state``/``harm_ins`` are
     ``[cell, community]``; ``recruiter[cell]`` is the band that recruits there (-1 none);
-    ``appeal[b, k]`` is the appeal of band ``b``'s faction to community ``k``. Writes
+    ``appeal[b, k]`` is the appeal of band ``b``'s faction to community ``k``; ``flee_hazard`` and
+    ``refuge`` are ``[cell, community]``, ``return_hazard`` and ``extra_hardship`` per cell. Writes
     ``joined[i]`` (people of group ``i`` who joined ``recruiter[cell[i]]``, already taken off
     its headcount) and ``moving[i]`` (people who flee, or return home, for :func:`apply_moves`).
     """
@@ -94,7 +100,10 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
         sympathy[i] = min(max(sy, 0.0), 1.0)
         harm[i] = harm[i] * keep + hs
         # grievance, risk and joining (from the stored float32 values, as the twin does)
-        g = hardship[i] * (1.0 - legitimacy[i]) + s * harm[i] + push[c]
+        h_eff = hardship[i] + extra_hardship[c]
+        if status[i] == DISPLACED:
+            h_eff += params[P_DISPLACED_HARDSHIP]
+        g = min(h_eff, 1.0) * (1.0 - legitimacy[i]) + s * harm[i] + push[c]
         net_risk = risk_aversion[i] * p_arrest[c]
         b = recruiter[c]
         excess = g - net_risk + pull_of[c] - params[P_T]
@@ -106,17 +115,18 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
             n -= j
         # displacement and return
         if status[i] == HOME:
-            p = params[P_FLEE] * violence[c] * (0.5 + risk_aversion[i]) * dt
-            if refuge[c] != c and p > 0.0:
+            p = flee_hazard[c, k] * (0.5 + risk_aversion[i]) * dt
+            if refuge[c, k] != c and p > 0.0:
                 moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
-        elif violence[home[i]] < params[P_CALM]:
-            moving[i] = binomial(n, params[P_RETURN] * dt, np.uint64(counter_bits(key, step, i, _RETURN)))
+        elif return_hazard[home[i]] > 0.0:
+            p = return_hazard[home[i]] * math.exp(-(step - t_displaced[i]) / params[P_SETTLE]) * dt
+            moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _RETURN)))
 
 
 def civilian_update_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
                        sympathy, harm, legitimacy0, appeal,
-                       troops_near, fighters_near, harm_state, harm_ins, violence, push, refuge,
-                       recruiter, params, key, step, joined, moving):
+                       troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
+                       extra_hardship, t_displaced, push, refuge, recruiter, params, key, step, joined, moving):
     """Readable twin of :func:`civilian_update` (same rules, plain Python, float32 columns)."""
     s, dt = params[P_S], params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
@@ -136,7 +146,11 @@ def civilian_update_py(n_rows, cell, home, community, status, people, hardship, 
         sympathy[i] = f32(min(max(float(sympathy[i]) - s * params[P_BLAME_INS] * h_ins, 0.0), 1.0))
         harm[i] = f32(float(harm[i]) * keep + h_state)
         # Generalised Epstein (2002): join when grievance minus net risk, plus pull, exceeds T.
-        grievance = float(hardship[i]) * (1.0 - float(legitimacy[i])) + s * float(harm[i]) + float(push[c])
+        # displaced people carry extra hardship, and a crowded site adds its own
+        h_eff = float(hardship[i]) + float(extra_hardship[c])
+        if status[i] == DISPLACED:
+            h_eff += params[P_DISPLACED_HARDSHIP]
+        grievance = min(h_eff, 1.0) * (1.0 - float(legitimacy[i])) + s * float(harm[i]) + float(push[c])
         a, ct = float(fighters_near[c]), float(troops_near[c])
         p_arrest = p_arrest_epstein_2002_py(params[P_K], ct, a)
         pull = params[P_PULL] * a / (a + ct + 1.0)
@@ -149,13 +163,15 @@ def civilian_update_py(n_rows, cell, home, community, status, people, hardship, 
             joined[i] = binomial_py(n, p_join, counter_bits_py(key, step, i, _JOIN))
             n -= int(joined[i])
             people[i] = n
-        # Flight from violence, and return once home is calm: counts of people.
+        # Flight (the causes' summed hazard), and late, partial return once home is secure: counts.
         if status[i] == HOME:
-            p_flee = params[P_FLEE] * float(violence[c]) * (0.5 + float(risk_aversion[i])) * dt
-            if refuge[c] != c and p_flee > 0.0:
+            p_flee = float(flee_hazard[c, k]) * (0.5 + float(risk_aversion[i])) * dt
+            if refuge[c, k] != c and p_flee > 0.0:
                 moving[i] = binomial_py(n, p_flee, counter_bits_py(key, step, i, _FLEE))
-        elif violence[home[i]] < params[P_CALM]:
-            moving[i] = binomial_py(n, params[P_RETURN] * dt, counter_bits_py(key, step, i, _RETURN))
+        elif return_hazard[home[i]] > 0.0:
+            away = step - int(t_displaced[i])
+            p_back = float(return_hazard[home[i]]) * math.exp(-away / params[P_SETTLE]) * dt
+            moving[i] = binomial_py(n, p_back, counter_bits_py(key, step, i, _RETURN))
 
 
 @kernel
@@ -163,7 +179,7 @@ def apply_moves(n_rows, cell, home, community, status, people, hardship, risk_av
                 harm, t_displaced, sibling, refuge, moving, step):
     """Move ``moving[i]`` people of each group ``i`` (in index order); return the rows now in use.
 
-    From home they go to ``refuge[cell]``, back home when displaced. They join the group's
+    From home they go to ``refuge[cell, community]``, back home when displaced. They join the group's
     ``sibling`` row if that row is at the destination and points back (attitudes mixed by
     headcount), else the whole group moves if all go, else they split off into a new row
     ``n_rows, n_rows + 1, ...`` (the caller has reserved one row per mover)."""
@@ -173,7 +189,7 @@ def apply_moves(n_rows, cell, home, community, status, people, hardship, risk_av
         if k <= 0:
             continue
         leaving_home = status[i] == HOME
-        dest = refuge[cell[i]] if leaving_home else home[i]
+        dest = refuge[cell[i], community[i]] if leaving_home else home[i]
         new_status = DISPLACED if leaving_home else HOME
         j = sibling[i]
         if j >= 0 and people[j] > 0 and sibling[j] == i and status[j] == new_status and cell[j] == dest:
@@ -214,7 +230,7 @@ def apply_moves_py(n_rows, cell, home, community, status, people, hardship, risk
         if k <= 0:
             continue
         leaving_home = status[i] == HOME
-        dest = refuge[cell[i]] if leaving_home else home[i]
+        dest = refuge[cell[i], community[i]] if leaving_home else home[i]
         new_status = DISPLACED if leaving_home else HOME
         j = int(sibling[i])
         if j >= 0 and people[j] > 0 and sibling[j] == i and status[j] == new_status and cell[j] == dest:

@@ -1,4 +1,5 @@
-"""Cell-field kernels: neighbourhood sums, control, and refuge choice.
+"""Cell-field kernels: neighbourhood sums, control, and harm units (destinations of flight are
+chosen in :mod:`sim.sahel.displacement.kernels`).
 
 All are pure functions of arrays; each has a readable twin (``*_py``) that the tests compare.
 """
@@ -71,48 +72,6 @@ def update_control_py(control, troops_near, fighters_near, default, rate, scale)
     target = np.where((a == 0) & (c > 0), np.maximum(target, default), target)
     flat = control.reshape(-1)
     flat += rate * (target - flat)
-
-
-@kernel
-def choose_refuges(violence, control, town_x, town_y, radius, refuge):
-    """For every cell, the town cell within ``radius`` that is safest to flee to.
-
-    Score = violence - 0.5 * control + 0.01 * distance (lower is better); a cell with no town
-    in reach, or that is itself the best, keeps itself (no flight). Borders do not stop flight.
-    """
-    w, h = violence.shape
-    for x in range(w):
-        for y in range(h):
-            best = -1
-            best_score = violence[x, y] - 0.5 * control[x, y]
-            for t in range(town_x.size):
-                dx = abs(town_x[t] - x)
-                dy = abs(town_y[t] - y)
-                if dx > radius or dy > radius:
-                    continue
-                tx, ty = town_x[t], town_y[t]
-                score = violence[tx, ty] - 0.5 * control[tx, ty] + 0.01 * max(dx, dy)
-                if score < best_score:
-                    best_score = score
-                    best = tx * h + ty
-            refuge[x * h + y] = best if best >= 0 else x * h + y
-
-
-def choose_refuges_py(violence, control, town_x, town_y, radius, refuge):
-    """Readable twin of :func:`choose_refuges`."""
-    w, h = violence.shape
-    for x in range(w):
-        for y in range(h):
-            options = [(violence[x, y] - 0.5 * control[x, y], x * h + y)]
-            for tx, ty in zip(town_x, town_y, strict=True):
-                d = max(abs(tx - x), abs(ty - y))
-                if d <= radius:
-                    options.append((violence[tx, ty] - 0.5 * control[tx, ty] + 0.01 * d, tx * h + ty))
-            best = options[0]
-            for opt in options[1:]:
-                if opt[0] < best[0]:
-                    best = opt
-            refuge[x * h + y] = best[1]
 
 
 @kernel

@@ -1,21 +1,24 @@
 """Phase 5, civilians: the civilian kernel (blame, grievance, recruitment, flight and return).
 
-Unwraps the population columns and cell fields, calls
+Prepares the flight hazards, secure homes and destinations (:func:`sim.sahel.displacement.flows.prepare`),
+unwraps the population columns and cell fields, calls
 :func:`sim.sahel.kernels.civilians.civilian_update`, hands the people who joined to their bands
-(they leave their group's headcount and join the band's fighters), then applies the flights and
-returns it decided (:func:`sim.sahel.kernels.civilians.apply_moves`).
+(they leave their group's headcount and join the band's fighters), counts flights by cause and
+returns, applies the moves it decided (:func:`sim.sahel.kernels.civilians.apply_moves`), then
+lets displaced people in neighbouring countries move on (emigrants).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.sahel.displacement import flows
 from sim.sahel.kernels import civilians as k
-from sim.sahel.kernels.fields import choose_refuges, harm_units
+from sim.sahel.kernels.fields import harm_units
 
 
 def pack_params(model) -> np.ndarray:
-    p, m = model.cfg.population, model.cfg.mechanisms
+    p = model.cfg.population
     v = np.zeros(k.N_PARAMS)
     v[k.P_S] = p.rel_harm_grievance
     v[k.P_BLAME_STATE] = p.rel_blame_state
@@ -26,9 +29,8 @@ def pack_params(model) -> np.ndarray:
     v[k.P_T] = p.threshold
     v[k.P_PULL] = p.rel_social_pull
     v[k.P_JOIN] = p.p_join
-    v[k.P_FLEE] = p.p_flee
-    v[k.P_RETURN] = p.p_return
-    v[k.P_CALM] = m.calm
+    v[k.P_DISPLACED_HARDSHIP] = model.cfg.displacement.rel_displaced_hardship
+    v[k.P_SETTLE] = model.cfg.displacement.dur_settle
     v[k.P_DT] = p.dur_civilian_update
     return v
 
@@ -56,12 +58,11 @@ def _harm_units(model, acc: np.ndarray) -> np.ndarray:
 
 def update(model) -> None:
     """The civilian kernel over every group, recruits to their bands, then the moves it decided."""
-    cfg, pop, w = model.cfg, model.population, model.world
+    cfg, pop = model.cfg, model.population
     if 2 * int(np.count_nonzero(pop.people[: pop.n])) < pop.n:
         pop.compact()  # more than half the rows are empty: reclaim them (rows renumbered)
-    towns = w.towns
-    choose_refuges(model.layers["violence"].data, model.layers["control"].data, towns.x.astype(np.int64),
-                   towns.y.astype(np.int64), cfg.population.flee_radius, model.refuge)
+    harm_state = _harm_units(model, model.harm_state_acc)
+    flows.prepare(model, harm_state)
     appeal = np.array([f.appeal for f in cfg.insurgents.factions.values()], np.float64)
     band_appeal = appeal[model.bands.faction[: max(model.bands.n, 1)]]
     n = pop.n
@@ -71,19 +72,23 @@ def update(model) -> None:
                       pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm,
                       np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
                       model.field("troops_near"), model.field("fighters_near"),
-                      _harm_units(model, model.harm_state_acc), _harm_units(model, model.harm_ins_acc),
-                      model.field("violence"), model.field("push"), model.refuge, model.recruiter,
-                      pack_params(model), model.keys["civilians"], model.steps, joined, moving)
+                      harm_state, _harm_units(model, model.harm_ins_acc), model.flee_hazard,
+                      model.return_hazard, model.extra_hardship, pop.t_displaced, model.field("push"),
+                      model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
+                      joined, moving)
     rows = np.flatnonzero(joined)
     if rows.size:
         band = model.recruiter[pop.cell[rows]]
         per_band = np.bincount(band, weights=joined[rows], minlength=model.bands.n)
         model.bands.fighters[: model.bands.n] += per_band
         np.add.at(model.interval.recruits, model.bands.faction[band], joined[rows])
+    flows.account(model, n, moving)
     pop.reserve(int(np.count_nonzero(moving)))
     pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                           pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
                           pop.sibling, model.refuge, moving, model.steps)
+    flows.emigrate_displaced(model)
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
     aggregate(model)
+    model.displaced_in, model.refugees_from = flows.stocks(model)

@@ -27,5 +27,9 @@ def realise_harm(model) -> None:
             pop.people[mine] -= taken.astype(np.int32)
             away = pop.status[mine] == DISPLACED
             np.subtract.at(model.displaced_from, country[pop.home[mine[away]]], taken[away])
+            model.displaced_in[country[cell]] -= taken[away].sum()
+            home_country = country[pop.home[mine[away]]]
+            across = home_country != country[cell]
+            np.subtract.at(model.refugees_from, home_country[across], taken[away][across])
         model.civilians_in[country[cell]] -= by_comm.sum()
     model.deaths_today.clear()

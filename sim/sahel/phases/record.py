@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.codes import MILITIA, PARTNER, STATE
+from sim.sahel.displacement import CAUSES
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
 
@@ -19,20 +20,23 @@ class Interval:
     civ_insurgents: np.ndarray    # civilians killed by insurgents, by faction
     leaders_killed: np.ndarray    # by faction
     civ_by_owner: np.ndarray      # civilians killed by STATE, PARTNER, MILITIA
+    flights: np.ndarray           # people who fled, by cause (sim.sahel.displacement.CAUSES)
     state_losses: float = 0.0
-    emigrants: float = 0.0        # people who left the modelled area (none can, in this model)
+    emigrants: float = 0.0        # people who left the modelled area
+    returns: float = 0.0          # displaced people who went home
 
     @classmethod
     def zeros(cls, n_factions: int) -> Interval:
         return cls(np.zeros(n_factions), np.zeros(n_factions), np.zeros(n_factions), np.zeros(n_factions),
-                   np.zeros(3))
+                   np.zeros(3), np.zeros(len(CAUSES)))
 
     def reset(self) -> None:
         for counts in (self.recruits, self.insurgent_losses, self.civ_insurgents, self.leaders_killed,
-                       self.civ_by_owner):
+                       self.civ_by_owner, self.flights):
             counts[:] = 0.0
         self.state_losses = 0.0
         self.emigrants = 0.0
+        self.returns = 0.0
 
 
 def reset_interval(model) -> None:
@@ -58,6 +62,11 @@ def record(model) -> None:
     put(row, "civilian_deaths_by_partner", acc.civ_by_owner[PARTNER])
     put(row, "civilian_deaths_by_militia", acc.civ_by_owner[MILITIA])
     put(row, "emigrants", acc.emigrants)
+    put(row, "returns", acc.returns)
+    for cause, value in zip(CAUSES, acc.flights, strict=True):
+        put(row, f"flight_{cause}", value)
+    displaced_in, refugees = model.displaced_in, model.refugees_from
+    put(row, "displaced_in", float(displaced_in.sum()))
     # people: civilians where they are, fighters where their bands are; 'all' is the whole map
     civilians, people_displaced = model.civilians_in, model.displaced_from
     fighters_in = np.bincount(w.country.reshape(-1)[b.cell[: b.n]], weights=b.fighters[: b.n],
@@ -76,6 +85,9 @@ def record(model) -> None:
             put(row, "civilians", float(civilians[ids].sum()), label)
             put(row, "population", float(civilians[ids].sum() + fighters_in[ids].sum()), label)
         put(row, "displaced", float(people_displaced[ids].sum()), label)
+        put(row, "refugees", float(refugees[ids].sum()), label)
+        if label != "all":
+            put(row, "displaced_in", float(displaced_in[ids].sum()), label)
         put(row, "pop_share_state_control", people[mask_cells & zone_state].sum() / p_tot, label)
         put(row, "pop_share_insurgent_control", people[mask_cells & zone_ins].sum() / p_tot, label)
         put(row, "pop_share_contested", people[mask_cells & ~zone_state & ~zone_ins].sum() / p_tot, label)
