@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.sahel import deterrence, upkeep
 from sim.sahel.kernels import civilians as k
 from sim.sahel.kernels.fields import choose_refuges, harm_units
 
@@ -72,7 +73,8 @@ def update(model) -> None:
                       np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
                       model.field("troops_near"), model.field("fighters_near"),
                       _harm_units(model, model.harm_state_acc), _harm_units(model, model.harm_ins_acc),
-                      model.field("violence"), model.field("push"), model.refuge, model.recruiter,
+                      model.field("violence"), model.field("push") - deterrence.joining_risk(model),
+                      model.refuge, model.recruiter,
                       pack_params(model), model.keys["civilians"], model.steps, joined, moving)
     rows = np.flatnonzero(joined)
     if rows.size:
@@ -84,6 +86,7 @@ def update(model) -> None:
     pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                           pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
                           pop.sibling, model.refuge, moving, model.steps)
+    upkeep.pay_and_desert(model, float(cfg.population.dur_civilian_update))
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
     aggregate(model)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.sahel import deterrence, isr
 from sim.sahel.kernels.fields import box_sum
 
 
@@ -25,6 +26,8 @@ def perceive(model) -> None:
     box_sum(model.layers["troops"].data, r, model.layers["troops_near"].data)
     box_sum(model.layers["fighters"].data, r, model.layers["fighters_near"].data)
     _detect(model)
+    deterrence.decay(model)
+    isr.perceive(model)
 
 
 def _country_support(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -62,6 +65,7 @@ def _detect(model) -> None:
     presence = model.field("troops_near")[cells] / m.troops_per_presence
     hazard = m.k_detect * (surv[country] * presence + intel[country] + tip_share)
     hazard = np.where(model.field("troops_near")[cells] > 0, hazard, 0.0)
+    model.isr.ground_hazard, model.leaders.intel = hazard, intel[country]
     p = 1 - np.exp(-hazard)
     rel_leader = np.array([f.rel_detect_leader for f in cfg.insurgents.factions.values()])[b.faction[:n]]
     u1, u2, u3 = rng.random(n), rng.random(n), rng.random(n)
