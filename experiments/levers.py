@@ -7,13 +7,13 @@ A lean runner (plain ``sim.run`` in a process pool): every run appends one row o
 mean of (arm - reference) with a 95 % t interval.
 
 * ``intel`` - ``baseline`` vs ``intel_sharing_uplift``, 2020-2025, 20 seeds (findings s.2).
-* ``decapitation`` - in ``baseline`` 2015-2020 (Barkhane present), leader killing on
+* ``decapitation`` - in ``baseline`` 2015-2018 (Barkhane present; three years to fit the budget), leader killing on
   (the default) against leader killing off (``p_strike_leader = p_strike_senior =
   p_raid_leader = 0``: the same strikes, no leader deaths), under conditions of mass base
   (``population.p_join``), replacement delay (``dur_senior_replacement``,
   ``dur_leader_disruption``) and disruption (``rel_senior_disruption``), each at the low and
   high end of its range. The effect of decapitation is fighters(on) - fighters(off).
-* ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2025, 10 seeds, with deterrence
+* ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2025, 10 seeds (``--seeds``), with deterrence
   off (``rel_fear_risk = rel_fear_activity = 0``) and at the high end (0.3 and 0.5).
 
     python experiments/levers.py intel decapitation gloves [--jobs 2] [--seeds N]
@@ -32,7 +32,7 @@ from scipy import stats
 
 OFF = ("levers.leaders.p_strike_senior=0", "levers.leaders.p_raid_leader=0", "mechanisms.p_strike_leader=0")
 FIVE_2020 = ("start_date=2020-01-01", "end_date=2025-01-01")
-FIVE_2015 = ("start_date=2015-01-01", "end_date=2020-01-01")
+THREE_2015 = ("start_date=2015-01-01", "end_date=2018-01-01")
 DECAP_CONDITIONS = {
     "default": (),
     "mass base low (p_join=2e-7)": ("population.p_join=2e-7",),
@@ -72,7 +72,7 @@ def plan(which: list[str], seeds: int | None) -> list[dict]:
             for arm, extra in (("leaders killed", ()), ("no leader killed", OFF)):
                 for s in range(1, (seeds or 5) + 1):
                     jobs.append({"experiment": "decapitation", "condition": cond, "arm": arm, "seed": s,
-                                 "overrides": ("scenario=baseline", *FIVE_2015, *ov, *extra)})
+                                 "overrides": ("scenario=baseline", *THREE_2015, *ov, *extra)})
     return jobs
 
 
