@@ -102,9 +102,7 @@ class LeadersConfig:
     n_senior: list[int] = param(doc="senior leaders (emirs of katibas and regions) per faction, in faction order",
                                 lo=0, hi=100, factory=lambda: [12, 6],
                                 source="assumption: JNIM unites ~5 groups with about a dozen named katiba and regional emirs; IS Sahel fewer")
-    rel_detect_band_leader: float = param(0.3, doc="pattern-of-life evidence on a band leader per unit of detection hazard on his band",
-                                          lo=0, hi=1, source="assumption (0.1-0.6): leaders are harder to find than fighters")
-    rel_detect_senior: float = param(0.1, doc="the same for a senior leader (better hidden)", lo=0, hi=1,
+    rel_detect_senior: float = param(0.1, doc="pattern-of-life evidence on a senior leader per unit of detection hazard on his band (band leaders: the faction's rel_detect_leader)", lo=0, hi=1,
                                      source="assumption (0.03-0.3)")
     dur_track_memory: float = param(90.0, doc="e-folding time of pattern-of-life evidence once surveillance lapses",
                                     unit="days", lo=1, hi=1000, source="assumption (30-365)")

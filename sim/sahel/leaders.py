@@ -5,7 +5,7 @@
   experienced fighters after as long (:mod:`sim.sahel.bands`).
 * **senior leaders** - ``levers.leaders.n_senior`` posts per faction (katiba and regional
   emirs). Each travels with a host band; he is better hidden (``rel_detect_senior`` against
-  ``rel_detect_band_leader``). Killed, his post falls vacant for ``dur_senior_replacement``
+  the faction's ``rel_detect_leader`` for band leaders). Killed, his post falls vacant for ``dur_senior_replacement``
   days and is then filled by promoting the most experienced band leader of the faction (whose
   band then loses a leader and replaces him in turn); while vacant, the faction's bands within
   ``senior_region`` cells of where he died operate at ``rel_senior_disruption`` of their
@@ -100,7 +100,8 @@ def pattern_of_life(model, hazard: np.ndarray, warned: np.ndarray) -> None:
         th[new] = s.rng.exponential(1.0, int(new.sum()))
     ev = b.evidence[:n]
     ev[warned] = 0.0
-    located = accumulate(ev, lv.rel_detect_band_leader * hazard * boost, lv.dur_track_memory, th)
+    rel = np.array([f.rel_detect_leader for f in model.cfg.insurgents.factions.values()])[b.faction[:n]]
+    located = accumulate(ev, rel * hazard * boost, lv.dur_track_memory, th)
     model.leader_detected = located & (b.leaders[:n] > 0) & (b.fighters[:n] > 0)
     _rehost(model)
     _fill(model)

@@ -2,7 +2,8 @@
 
 * **presence** - troops and fighters per cell, and within ``mechanisms.vision`` (box sums).
 * **detection** - hazard ``k_detect * (surveillance * presence + intelligence + tips)`` on each
-  band with troops within reach; leaders are ``rel_detect_leader`` times as detectable
+  band with troops within reach; a first sighting of leaders at ``rel_detect_leader`` times
+  that, which :mod:`sim.sahel.isr` replaces by the leaders' pattern of life
   (Kress & Szechtman 2009: imperfect intelligence caps what force can do). Leaked intelligence
   (``p_leak``) warns the band. The state's strikes per day per country are set here too.
 """
