@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim.config.levers import PlatformConfig
-from sim.rules.levers import deterrence_lyall_2009, desertion, pattern_of_life
+from sim.rules.levers import desertion, deterrence_lyall_2009, pattern_of_life
 from sim.rules.search import koopman_1946_hazard, koopman_1946_p
 from sim.sahel import leaders, upkeep
 from sim.sahel.model import SahelModel
