@@ -133,7 +133,22 @@ def tables(out: Path) -> None:
         df = pd.DataFrame(rows)
         df.to_csv(out / f"{name}.csv", index=False)
         title = f"# {name}: {arm} minus {ref}, paired by seed (mean, 95 % t CI)\n\n"
-        (out / f"{name}.md").write_text(title + df.to_markdown(index=False, floatfmt=".3g") + "\n")
+        (out / f"{name}.md").write_text(title + markdown(df) + "\n")
+
+
+def markdown(df: pd.DataFrame, index: bool = False) -> str:
+    """A pipe table (no tabulate dependency); floats to 3 significant figures."""
+    if index:
+        df = df.reset_index()
+
+    def cell(v):
+        if isinstance(v, float | np.floating):
+            return f"{v:.3g}"
+        return str(v)
+
+    rows = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join(rows)
 
 
 def main() -> None:
