@@ -65,7 +65,7 @@ def figure(summary: pd.DataFrame) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     for ax, (country, record, title) in zip(axes, (("Burkina Faso", RECORD_BF, "displaced from Burkina Faso"),
                                                    ("all", RECORD_SAHEL, "displaced from the central Sahel"),
-                                                   (None, None, "refugees (outside home country)"))):
+                                                   (None, None, "refugees (outside home country)")), strict=True):
         if country is None:
             for c in ("Mali", "Burkina Faso", "Niger"):
                 s = summary[(summary.metric == "refugees") & (summary.country == c)]

@@ -202,7 +202,7 @@ class FactionConfig:
     leaders_per_band: int = param(2, doc="leaders in each band", lo=0, hi=20, source="assumption")
     dur_leader_disruption: int = param(60, doc="days a band is disrupted after losing a leader", unit="days", lo=0,
                                        source="assumption (14-180)")
-    rel_detect_leader: float = param(0.3, doc="detectability of a leader relative to fighters", lo=0, hi=1,
+    rel_detect_leader: float = param(0.3, doc="pattern-of-life evidence on a band leader per unit of detection hazard on his band (sim/sahel/leaders.py)", lo=0, hi=1,
                                      source="assumption (0.1-0.5): leaders are harder to find")
     p_operate: float = param(0.05, doc="daily chance that a band mounts an operation", kind="prob", unit="1/day",
                              source="assumption (0.01-0.2)")

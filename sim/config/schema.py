@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config.actors import InsurgentsConfig, PartnersConfig, PopulationConfig, StateConfig
 from sim.config.displacement import DisplacementConfig
 from sim.config.epstein import EpsteinConfig
+from sim.config.levers import LeversConfig
 from sim.config.mechanisms import MechanismsConfig
 from sim.core.params import ConfigError, param, parse_date
 
@@ -107,6 +108,7 @@ class Config:
     partners: PartnersConfig = field(default_factory=PartnersConfig)
     insurgents: InsurgentsConfig = field(default_factory=InsurgentsConfig)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
+    levers: LeversConfig = field(default_factory=LeversConfig)
     displacement: DisplacementConfig = field(default_factory=DisplacementConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     epstein: EpsteinConfig = field(default_factory=EpsteinConfig)
@@ -130,6 +132,24 @@ class Config:
             raise ConfigError("end_date", self.end_date, f"a date after start_date={self.start_date}")
         for i, iv in enumerate(self.scenario.timeline):
             _check_intervention(self, iv, f"scenario.timeline[{i}]")
+        _check_levers(self)
+
+
+def _check_levers(cfg: Config) -> None:
+    """Rules that tie the levers to the other groups: operators exist, one value per faction."""
+    n = len(cfg.insurgents.factions)
+    for name in ("n_senior",):
+        values = getattr(cfg.levers.leaders, name)
+        if len(values) != n:
+            raise ConfigError(f"levers.leaders.{name}", values, f"{n} values, one per faction {tuple(cfg.insurgents.factions)}")
+    if len(cfg.levers.upkeep.smuggling_usd_per_year) != n:
+        raise ConfigError("levers.upkeep.smuggling_usd_per_year", cfg.levers.upkeep.smuggling_usd_per_year,
+                          f"{n} values, one per faction {tuple(cfg.insurgents.factions)}")
+    operators = ("", *cfg.partners.profiles, *cfg.state.forces)
+    for name, p in cfg.levers.platforms.items():
+        if p.operator not in operators:
+            raise ConfigError(f"levers.platforms.{name}.operator", p.operator,
+                              "'' or a partner profile or state force: " + ", ".join(repr(o) for o in operators[1:]))
 
 
 def _check_intervention(cfg: Config, iv: Intervention, key: str) -> None:

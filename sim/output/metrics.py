@@ -65,6 +65,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("blockaded_towns", "towns", STOCK, "towns whose arteries are all cut"),
     Metric("arteries_cut", "arteries", STOCK, "arteries with at least one cut cell"),
     Metric("leaders_killed", "people", FLOW, "insurgent leaders killed during the interval", "faction"),
+    Metric("senior_leaders_killed", "people", FLOW, "senior (katiba or regional) leaders killed during the interval", "faction"),
+    Metric("band_leaders_killed", "people", FLOW, "band leaders killed during the interval", "faction"),
+    Metric("air_drone_strikes", "strikes", FLOW, "platform strikes and raids during the interval, by the country they hit", "country"),
+    Metric("deserters", "people", FLOW, "fighters who deserted or demobilised back to the civilians during the interval", "faction"),
+    Metric("fighter_capacity", "people", STOCK, "fighters a faction's income (taxation, mines, smuggling) pays for", "faction"),
     Metric("mean_legitimacy", "1", STOCK, "mean perceived state legitimacy among civilians", "community"),
     Metric("mean_grievance", "1", STOCK, "mean grievance among civilians", "community"),
 )

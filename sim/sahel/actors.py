@@ -67,6 +67,9 @@ class BandTable(ColumnTable):
         Column("experience", np.float64, 0.0, "fighter-days", "combat experience; pool for new leaders"),
         Column("t_disrupted", np.int32, -1, "step index", "step until which the band is disrupted"),
         Column("t_leader_due", np.int32, -1, "step index", "step a replacement leader emerges (-1 none due)"),
+        Column("evidence", np.float64, 0.0, "1", "pattern-of-life evidence on the band's leadership"),
+        Column("threshold", np.float64, np.nan, "1", "evidence at which its leader is located (Exp(1); NaN: not drawn)"),
+        Column("t_senior_disrupted", np.int32, -1, "step index", "step until which a senior leader's death disrupts it"),
     )
     faction: np.ndarray
     cell: np.ndarray
@@ -75,6 +78,9 @@ class BandTable(ColumnTable):
     experience: np.ndarray
     t_disrupted: np.ndarray
     t_leader_due: np.ndarray
+    evidence: np.ndarray
+    threshold: np.ndarray
+    t_senior_disrupted: np.ndarray
 
     @property
     def alive(self) -> np.ndarray:

@@ -28,7 +28,7 @@ def band_operations(model) -> None:
             continue
         fac = model.cfg.insurgents.factions[faction_name(model, band)]
         disrupted = b.t_disrupted[band] > model.steps
-        if rng.random() < fac.p_operate * (0.33 if disrupted else 1.0):
+        if rng.random() < fac.p_operate * (0.33 if disrupted else 1.0) * model.leaders.rel_operate[band]:
             _operate(model, band, fac, rng)
         _move(model, band, rng)
         _lead_and_split(model, band, fac)

@@ -23,6 +23,8 @@ import numpy as np
 from sim.core.codes import COMMUNITIES, INSURGENT, MILITIA, PARTNER
 from sim.output.events import BATTLES, VAC
 from sim.rules.attrition import expected_losses
+from sim.sahel.deterrence import add_fear
+from sim.sahel.leaders import band_leader_killed
 
 __all__ = ["fire", "collateral", "kill_civilians", "add_violence", "suspect_community", "state_loss",
            "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries"]
@@ -73,6 +75,8 @@ def kill_civilians(model, cell: int, expected: float, perpetrator: int, faction:
     else:
         acc.civ_by_owner[perpetrator] += deaths
     harm = model.harm_ins_acc if perpetrator == INSURGENT else model.harm_state_acc
+    if perpetrator != INSURGENT:
+        add_fear(model, cell, model.cfg.levers.deterrence.fear_per_kill * deaths)
     harm[cell, :] += by_comm
     add_violence(model, cell, deaths)
     present -= by_comm
@@ -118,6 +122,7 @@ def band_loss(model, band: int, losses: float) -> float:
     losses = min(losses, b.fighters[band])
     b.fighters[band] -= losses
     model.interval.insurgent_losses[b.faction[band]] += losses
+    add_fear(model, int(b.cell[band]), model.cfg.levers.deterrence.fear_per_kill * losses)
     return losses
 
 
@@ -156,6 +161,7 @@ def battle(model, band: int, unit: int, cell: int, band_attacks: bool, sub_type:
     add_violence(model, cell, fighters_lost + lost)
     if band_attacks and lost > fighters_lost:  # a successful raid: loot strengthens the band
         b.experience[band] += model.cfg.insurgents.loot_per_raid * 1e4
+        model.upkeep.loot[b.faction[band]] += model.cfg.levers.upkeep.loot_usd_per_raid
 
 
 def kill_leader(model, band: int) -> None:
@@ -164,6 +170,7 @@ def kill_leader(model, band: int) -> None:
     b.t_disrupted[band] = model.steps + fac.dur_leader_disruption
     b.t_leader_due[band] = model.steps + fac.dur_leader_disruption
     model.interval.leaders_killed[b.faction[band]] += 1
+    band_leader_killed(model, band)
 
 
 def operating_countries(model, country: int) -> list[int]:

@@ -20,9 +20,9 @@ from sim.core import rng as rngs
 from sim.core.codes import COMMUNITIES
 from sim.output.events import EventLog
 from sim.output.metrics import Recorder
-from sim.sahel import setup
-from sim.sahel.displacement import CAUSES, build_sites
+from sim.sahel import deterrence, isr, leaders, setup, upkeep
 from sim.sahel.actors import Band, BandTable, Faction, ForceUnit, Partner, UnitTable
+from sim.sahel.displacement import CAUSES, build_sites
 from sim.sahel.phases import civilians, control, fight, harm, perceive, record, timeline
 from sim.sahel.phases.record import Interval
 from sim.sahel.population import place_population
@@ -56,17 +56,18 @@ class SahelModel(mesa.Model):
     ``step()`` runs a fixed phase order, each phase one module of :mod:`sim.sahel.phases`:
 
     1. **timeline** - apply dated interventions; partners arrive and leave on their dates.
-    2. **perceive** - armed presence fields; detection of bands and leaders (state surveillance,
-       partner intelligence, civilian tips).
-    3. **fight** - strikes on detected bands; columns patrol arteries and engage;
+    2. **perceive** - armed presence fields; detection of bands (ground forces, partner
+       intelligence, civilian tips, surveillance platforms) and leaders (pattern of life).
+    3. **fight** - strikes on detected bands; platforms' strikes and raids; columns patrol arteries and engage;
        bands raid, ambush, lay IEDs, blockade towns, strike mines and punish informers;
        gloves-off units detain and take reprisals.
     4. **harm** - civilian deaths drawn today come off the headcounts of the groups in their
        cell, of the targeted community (they were attributed to their perpetrator, and raised
        local harm and violence, when drawn in the fight).
     5. **civilians** - the civilian kernel (every ``dur_civilian_update`` days): blame,
-       grievance, joining bands (recruitment), flight by cause to towns and camps, late return,
-       onward emigration (:mod:`sim.sahel.displacement`).
+       grievance, joining bands (recruitment, deterred by fear), flight by cause to towns and camps,
+       late return, onward emigration (:mod:`sim.sahel.displacement`); factions pay their
+       fighters and unpaid or tired fighters go home.
     6. **control** - cells follow the balance of presence; arteries reopen; towns blockaded.
     7. **record** - metrics into the preallocated recorder.
     """
@@ -108,6 +109,11 @@ class SahelModel(mesa.Model):
         self.detected = np.zeros(0, np.bool_)
         self.leader_detected = np.zeros(0, np.bool_)
         self.strikes_per_day = np.zeros(len(w.country_names))
+        # ---- the levers (issue 11): platforms, leader hierarchy, fear, armed groups' funds
+        self.isr = isr.IsrState(self)                       # coverage, ISR detection, strikes by country
+        self.leaders = leaders.LeaderState(self)            # senior-leader posts, leader flows
+        self.fear = deterrence.FearState(n_cells)           # fear of state violence per cell
+        self.upkeep = upkeep.UpkeepState(self)              # funds, capacity and deserters per faction
         # ---- harm and civilians: per (cell, community) aggregates, harm drawn since the last update
         self.people_by_comm = np.zeros((n_cells, n_comm))   # civilians present (people)
         self.harm_state_acc = np.zeros((n_cells, n_comm))   # deaths (and detentions) by the state side

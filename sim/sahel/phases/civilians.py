@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.sahel import deterrence, upkeep
 from sim.sahel.displacement import flows
 from sim.sahel.kernels import civilians as k
 from sim.sahel.kernels.fields import harm_units
@@ -73,8 +74,8 @@ def update(model) -> None:
                       np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
                       model.field("troops_near"), model.field("fighters_near"),
                       harm_state, _harm_units(model, model.harm_ins_acc), model.flee_hazard,
-                      model.return_hazard, model.extra_hardship, pop.t_displaced, model.field("push"),
-                      model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
+                      model.return_hazard, model.extra_hardship, pop.t_displaced,
+                      model.field("push") - deterrence.joining_risk(model), model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
                       joined, moving)
     rows = np.flatnonzero(joined)
     if rows.size:
@@ -88,6 +89,7 @@ def update(model) -> None:
                           pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
                           pop.sibling, model.refuge, moving, model.steps)
     flows.emigrate_displaced(model)
+    upkeep.pay_and_desert(model, float(cfg.population.dur_civilian_update))
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
     aggregate(model)

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.core.codes import COLUMN, COMMUNITIES, PARTNER, STATE
 from sim.output.events import REMOTE, STRATEGIC
-from sim.sahel import bands
+from sim.sahel import bands, deterrence, isr
 from sim.sahel.engagement import (
     actor_name,
     band_loss,
@@ -33,6 +33,7 @@ from sim.sahel.engagement import (
 
 def fight(model) -> None:
     strikes(model)
+    isr.strike(model)
     columns(model)
     bands.band_operations(model)
 
@@ -41,7 +42,7 @@ def strikes(model) -> None:
     w, b, rng = model.world, model.bands, model.streams["forces"]
     m = model.cfg.mechanisms
     band_country = w.country.reshape(-1)[b.cell[: b.n]]
-    detected = np.flatnonzero(model.detected)
+    detected = np.flatnonzero(model.isr.ground_detected)  # ground-directed: platforms strike in isr.strike
     for c, rate in enumerate(model.strikes_per_day):
         if rate <= 0 or detected.size == 0:
             continue
@@ -102,6 +103,7 @@ def columns(model) -> None:
             comm = suspect_community(model, cell)
             if model.people_by_comm[cell, comm] > 0:
                 model.harm_state_acc[cell, comm] += 1.0  # detention abuse: harm without deaths
+                deterrence.add_fear(model, cell, model.cfg.levers.deterrence.fear_per_detention)
                 model.events.add(model.date, STRATEGIC, "Arrests", actor_name(model, i),
                                  f"Civilians ({COMMUNITIES[comm]})", cell)
 

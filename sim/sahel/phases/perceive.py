@@ -2,7 +2,8 @@
 
 * **presence** - troops and fighters per cell, and within ``mechanisms.vision`` (box sums).
 * **detection** - hazard ``k_detect * (surveillance * presence + intelligence + tips)`` on each
-  band with troops within reach; leaders are ``rel_detect_leader`` times as detectable
+  band with troops within reach; a first sighting of leaders at ``rel_detect_leader`` times
+  that, which :mod:`sim.sahel.isr` replaces by the leaders' pattern of life
   (Kress & Szechtman 2009: imperfect intelligence caps what force can do). Leaked intelligence
   (``p_leak``) warns the band. The state's strikes per day per country are set here too.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.sahel import deterrence, isr
 from sim.sahel.kernels.fields import box_sum
 
 
@@ -25,6 +27,8 @@ def perceive(model) -> None:
     box_sum(model.layers["troops"].data, r, model.layers["troops_near"].data)
     box_sum(model.layers["fighters"].data, r, model.layers["fighters_near"].data)
     _detect(model)
+    deterrence.decay(model)
+    isr.perceive(model)
 
 
 def _country_support(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -62,6 +66,7 @@ def _detect(model) -> None:
     presence = model.field("troops_near")[cells] / m.troops_per_presence
     hazard = m.k_detect * (surv[country] * presence + intel[country] + tip_share)
     hazard = np.where(model.field("troops_near")[cells] > 0, hazard, 0.0)
+    model.isr.ground_hazard, model.leaders.intel = hazard, intel[country]
     p = 1 - np.exp(-hazard)
     rel_leader = np.array([f.rel_detect_leader for f in cfg.insurgents.factions.values()])[b.faction[:n]]
     u1, u2, u3 = rng.random(n), rng.random(n), rng.random(n)

@@ -42,6 +42,8 @@ class Interval:
 def reset_interval(model) -> None:
     """Start a new interval of flows."""
     model.interval.reset()
+    for flows in (model.leaders.senior_killed, model.leaders.band_killed, model.isr.strikes, model.upkeep.deserters):
+        flows[:] = 0.0
 
 
 def record(model) -> None:
@@ -57,6 +59,7 @@ def record(model) -> None:
                          ("civilian_deaths_by_insurgents", acc.civ_insurgents), ("leaders_killed", acc.leaders_killed)):
         put(row, name, values.sum())
         rec.put_many(row, name, model.faction_names, values)
+    _record_levers(model, row)
     put(row, "state_losses", acc.state_losses)
     put(row, "civilian_deaths_by_state", acc.civ_by_owner[STATE])
     put(row, "civilian_deaths_by_partner", acc.civ_by_owner[PARTNER])
@@ -101,3 +104,18 @@ def record(model) -> None:
     put(row, "mean_grievance", float((griev * weights).sum()))
     rec.put_many(row, "mean_legitimacy", model.communities, legit)
     rec.put_many(row, "mean_grievance", model.communities, griev)
+
+
+def _record_levers(model, row) -> None:
+    """The levers' series (issue 11): leaders killed by kind, strikes, deserters, capacity."""
+    rec, names = model.recorder, model.faction_names
+    for name, values in (("senior_leaders_killed", model.leaders.senior_killed),
+                         ("band_leaders_killed", model.leaders.band_killed),
+                         ("deserters", model.upkeep.deserters), ("fighter_capacity", model.upkeep.capacity)):
+        rec.put(row, name, float(values.sum()))
+        rec.put_many(row, name, names, values)
+    w = model.world
+    core = [i for i, is_core in enumerate(w.is_core_country) if is_core]
+    rec.put(row, "air_drone_strikes", float(model.isr.strikes[core].sum()))
+    for i in core:
+        rec.put(row, "air_drone_strikes", float(model.isr.strikes[i]), w.country_names[i])

@@ -1,0 +1,52 @@
+"""Deterrence and coercion: fear of state violence (anger is the civilians' harm-to-grievance).
+
+* **fear** - a cell's fear level in [0, 1] rises by ``fear_per_kill`` per person the state
+  side kills there (fighters or civilians) and ``fear_per_detention`` per mass detention,
+  saturating at 1, and decays with ``dur_fear``.
+* **effects** (:func:`sim.rules.levers.deterrence_lyall_2009`) - fear adds
+  ``rel_fear_risk * fear`` to the perceived risk of joining (subtracted from the joining
+  excess ``G - N + pull - T`` of the civilian kernel) and scales the operations of a band in
+  that cell by ``1 - rel_fear_activity * fear`` (Lyall 2009: 24% fewer attacks after shelling).
+  The anger channel is :mod:`sim.sahel.kernels.civilians`' blame and grievance
+  (``population.rel_harm_grievance``): with both parameterised, the net effect of gloves off
+  can take either sign.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.rules.levers import deterrence_lyall_2009
+
+__all__ = ["FearState", "add_fear", "decay", "joining_risk", "operations_factor"]
+
+
+class FearState:
+    """The fear field (one owner: this object, on ``model.fear``)."""
+
+    def __init__(self, n_cells: int):
+        self.level = np.zeros(n_cells)  # fear of state violence per cell, in [0, 1]
+
+
+def add_fear(model, cell: int, amount: float) -> None:
+    lvl = model.fear.level
+    lvl[cell] = min(1.0, lvl[cell] + amount)
+
+
+def decay(model) -> None:
+    """A day's decay of fear."""
+    model.fear.level *= math.exp(-1.0 / model.cfg.levers.deterrence.dur_fear)
+
+
+def joining_risk(model) -> np.ndarray:
+    """Per cell: the risk fear adds to joining (``rel_fear_risk * fear``)."""
+    d = model.cfg.levers.deterrence
+    return deterrence_lyall_2009(model.fear.level, d.rel_fear_risk, d.rel_fear_activity)[0]
+
+
+def operations_factor(model, cells: np.ndarray) -> np.ndarray:
+    """Per band (by its cell): the share of its operations that fear does not deter."""
+    d = model.cfg.levers.deterrence
+    return deterrence_lyall_2009(model.fear.level[cells], d.rel_fear_risk, d.rel_fear_activity)[1]
