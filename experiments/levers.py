@@ -14,7 +14,9 @@ mean of (arm - reference) with a 95 % t interval.
   ``dur_leader_disruption``) and strong disruption (``rel_senior_disruption``). The effect of decapitation is fighters(on) - fighters(off).
 * ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2023 (three years to fit the CPU
   budget), 10 seeds (``--seeds``), with deterrence
-  off (``rel_fear_risk = rel_fear_activity = 0``) and at the high end (0.3 and 0.5).
+  off (``rel_fear_risk = rel_fear_activity = 0``), at the high end (0.3 and 0.5), and at the high
+  end with anger off (``population.rel_harm_grievance = 0``, the low end of its range): can the
+  net effect take either sign within the declared ranges?
 
     python experiments/levers.py intel decapitation gloves [--jobs 2] [--seeds N]
 """
@@ -45,7 +47,11 @@ DECAP_CONDITIONS = {
 }
 DETERRENCE = {"deterrence off (0, 0)": ("levers.deterrence.rel_fear_risk=0", "levers.deterrence.rel_fear_activity=0"),
               "deterrence high (0.3, 0.5)": ("levers.deterrence.rel_fear_risk=0.3",
-                                             "levers.deterrence.rel_fear_activity=0.5")}
+                                             "levers.deterrence.rel_fear_activity=0.5"),
+              # the corner of both declared ranges: fear high, anger off (harm-to-grievance 0)
+              "deterrence high, anger off": ("levers.deterrence.rel_fear_risk=0.3",
+                                             "levers.deterrence.rel_fear_activity=0.5",
+                                             "population.rel_harm_grievance=0")}
 OUTCOMES = ("leaders_killed", "senior_leaders_killed", "band_leaders_killed", "fighters_end", "fighters_change",
             "recruits", "insurgent_losses", "deserters", "civ_deaths_state", "civ_deaths_all", "air_drone_strikes",
             "pop_insurgent_control")
