@@ -24,7 +24,7 @@ from sim.sahel import deterrence, isr, leaders, setup, upkeep
 from sim.sahel.actors import Band, BandTable, Faction, ForceUnit, Partner, UnitTable
 from sim.sahel.displacement import CAUSES, build_sites
 from sim.sahel.phases import civilians, control, fight, harm, perceive, record, timeline
-from sim.sahel.phases.record import Interval
+from sim.sahel.phases.record import CountryCells, Interval
 from sim.sahel.population import place_population
 from sim.world import build_world
 
@@ -152,6 +152,7 @@ class SahelModel(mesa.Model):
         countries = tuple(n for n, core in zip(w.country_names, w.is_core_country, strict=True) if core)
         self.recorder = Recorder(n_records, self.faction_names, COMMUNITIES, countries)
         self.interval = Interval.zeros(len(self.faction_names))  # flows since the last record
+        self.country_cells = CountryCells.of(w)             # the core countries' cells (what record sums over)
         n_countries = len(w.country_names)
         self.civilians_in = np.zeros(n_countries)           # civilians by the country they are in (people)
         self.displaced_from = np.zeros(n_countries)         # displaced people by home country
