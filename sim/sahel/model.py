@@ -88,6 +88,8 @@ class SahelModel(mesa.Model):
         n_cells, n_towns, n_comm = w.width * w.height, len(w.towns.name), len(COMMUNITIES)
         self.layers = {name: PropertyLayer(name, (w.width, w.height), default_value=dtype(init), dtype=dtype)
                        for name, dtype, init in LAYERS}
+        # flat views of the layers, made once (Mesa's ``data`` setter writes in place, so they stay true)
+        self.flat = {name: layer.data.reshape(-1) for name, layer in self.layers.items()}
         for name in ("country", "terrain", "road_class", "mine"):
             self.layers[name].data[:] = getattr(w, name)
         # ---- people and actors (tables are the state; Mesa agents are façades over their rows)
@@ -176,7 +178,7 @@ class SahelModel(mesa.Model):
 
     def field(self, name: str) -> np.ndarray:
         """A cell field as a flat view (the property layer owns the memory)."""
-        return self.layers[name].data.reshape(-1)
+        return self.flat[name]
 
     @property
     def t(self) -> int:
