@@ -47,16 +47,15 @@ def income_per_day(model) -> np.ndarray:
     cfg, b = model.cfg, model.bands
     u = cfg.levers.upkeep
     n_fac = len(cfg.insurgents.factions)
-    rec = model.recruiter
-    has = rec >= 0
-    fac = np.where(has, b.faction[np.maximum(rec, 0)], 0)
-    control, people = model.field("control"), model.field("people")
+    cells = np.flatnonzero(model.recruiter >= 0)  # cells within reach of a band (the rest pay nothing)
+    fac = b.faction[model.recruiter[cells]]
+    control, people = model.field("control")[cells], model.field("people")[cells]
     held = control <= INSURGENT_ZONE
     contested = ~held & (control < STATE_ZONE)
     share = np.where(held, 1.0, np.where(contested, u.rel_contested_tax, 0.0))
     governs = np.array([1.0 if f.governs else u.rel_extortion for f in cfg.insurgents.factions.values()])
-    tax = np.bincount(fac[has], weights=(people * share)[has], minlength=n_fac) * governs * u.tax_usd_per_person_year
-    mines = has & (model.field("mine") > 0) & (held | contested)
+    tax = np.bincount(fac, weights=people * share, minlength=n_fac) * governs * u.tax_usd_per_person_year
+    mines = (model.field("mine")[cells] > 0) & (held | contested)
     mine = np.bincount(fac[mines], minlength=n_fac) * u.mine_usd_per_year
     return (tax + mine + np.asarray(u.smuggling_usd_per_year)) / 365.0
 

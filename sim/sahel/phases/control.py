@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from sim.sahel.kernels.fields import update_control
+from sim.sahel.kernels.fields import strongest_band, update_control
 
 STATE_ZONE, INSURGENT_ZONE = 1.0 / 3.0, -1.0 / 3.0
 
@@ -82,10 +82,6 @@ def assign_recruiters(model) -> None:
     r = model.cfg.insurgents.band_range
     best = np.zeros((w.width, w.height))
     rec = np.full((w.width, w.height), -1, np.int32)
-    for band in np.flatnonzero(b.fighters[: b.n] > 0):
-        x, y = divmod(int(b.cell[band]), w.height)
-        sl = (slice(max(x - r, 0), x + r + 1), slice(max(y - r, 0), y + r + 1))
-        stronger = best[sl] < b.fighters[band]
-        best[sl] = np.where(stronger, b.fighters[band], best[sl])
-        rec[sl] = np.where(stronger, band, rec[sl])
+    bands = np.flatnonzero(b.fighters[: b.n] > 0)
+    strongest_band(bands, b.cell[bands].astype(np.int64), b.fighters[bands], r, best, rec)
     model.recruiter = rec.reshape(-1)

@@ -46,6 +46,25 @@ def reset_interval(model) -> None:
         flows[:] = 0.0
 
 
+@dataclass
+class CountryCells:
+    """The cells of the core countries, built once (countries never change): ``all`` indexes the
+    cell fields (ascending), and each group (``all``, then each core country) is ``(label, at, ids)``:
+    its positions in ``all`` (None for every one) and its country ids."""
+
+    all: np.ndarray
+    groups: list[tuple[str, np.ndarray | None, list[int]]]
+
+    @classmethod
+    def of(cls, world) -> CountryCells:
+        country = world.country.reshape(-1)
+        core = [i for i, is_core in enumerate(world.is_core_country) if is_core]
+        cells = np.flatnonzero(np.isin(country, core))
+        groups = [("all", None, core)] + [(world.country_names[i], np.flatnonzero(country[cells] == i), [i])
+                                          for i in core]
+        return cls(cells, groups)
+
+
 def record(model) -> None:
     rec, w = model.recorder, model.world
     row = rec.new_row(model.steps)
@@ -77,13 +96,12 @@ def record(model) -> None:
     put(row, "civilians", float(civilians.sum()))
     put(row, "population", float(civilians.sum() + fighters.sum()))
     # other stocks by country (core countries only; the 'all' total is over the core countries)
-    control, people = model.field("control"), model.field("people")
+    cells = model.country_cells
+    control, people = model.field("control")[cells.all], model.field("people")[cells.all]
     zone_state, zone_ins = control >= STATE_ZONE, control <= INSURGENT_ZONE
-    cells_country = w.country.reshape(-1)
-    core = [i for i, is_core in enumerate(w.is_core_country) if is_core]
-    groups = [("all", np.isin(cells_country, core), core)] + [(w.country_names[i], cells_country == i, [i]) for i in core]
-    for label, mask_cells, ids in groups:
-        p_tot = max(people[mask_cells].sum(), 1.0)
+    for label, at, ids in cells.groups:
+        p, z_state, z_ins = (people, zone_state, zone_ins) if at is None else (people[at], zone_state[at], zone_ins[at])
+        p_tot = max(p.sum(), 1.0)
         if label != "all":
             put(row, "civilians", float(civilians[ids].sum()), label)
             put(row, "population", float(civilians[ids].sum() + fighters_in[ids].sum()), label)
@@ -91,10 +109,10 @@ def record(model) -> None:
         put(row, "refugees", float(refugees[ids].sum()), label)
         if label != "all":
             put(row, "displaced_in", float(displaced_in[ids].sum()), label)
-        put(row, "pop_share_state_control", people[mask_cells & zone_state].sum() / p_tot, label)
-        put(row, "pop_share_insurgent_control", people[mask_cells & zone_ins].sum() / p_tot, label)
-        put(row, "pop_share_contested", people[mask_cells & ~zone_state & ~zone_ins].sum() / p_tot, label)
-        put(row, "territory_share_outside_state_control", float((~zone_state[mask_cells]).mean()), label)
+        put(row, "pop_share_state_control", p[z_state].sum() / p_tot, label)
+        put(row, "pop_share_insurgent_control", p[z_ins].sum() / p_tot, label)
+        put(row, "pop_share_contested", p[~z_state & ~z_ins].sum() / p_tot, label)
+        put(row, "territory_share_outside_state_control", float((~z_state).mean()), label)
     put(row, "blockaded_towns", float(model.blockaded.sum()))
     put(row, "arteries_cut", float(model.artery_is_cut.sum()))
     n = np.maximum(model.n_alive, 1)
