@@ -136,17 +136,19 @@ def _move(model, band: int, rng) -> None:
     speed = model.cfg.mechanisms.band_speed
     if speed == 0:
         return
-    x, y = divmod(int(b.cell[band]), w.height)
-    cx = np.clip(x + rng.integers(-speed, speed + 1, 6), 0, w.width - 1)
-    cy = np.clip(y + rng.integers(-speed, speed + 1, 6), 0, w.height - 1)
-    cells = np.concatenate([[b.cell[band]], cx * w.height + cy])
+    h, wd = w.height, w.width
+    here = int(b.cell[band])
+    x, y = divmod(here, h)
+    dx, dy = rng.integers(-speed, speed + 1, 6).tolist(), rng.integers(-speed, speed + 1, 6).tolist()
+    cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1) for i, j in zip(dx, dy)]
     hx, hy = model.heartland[b.faction[band]]
-    beyond = np.maximum(np.maximum(np.abs(cells // w.height - hx), np.abs(cells % w.height - hy))
-                        - model.cfg.insurgents.factions[faction_name(model, band)].home_range, 0)
-    score = (0.2 * np.log1p(model.field("people")[cells])
-             - model.field("troops_near")[cells] / (b.fighters[band] + 1.0)
+    home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
+    beyond = np.array([max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0) for c in cells])
+    at = np.array(cells)
+    score = (0.2 * np.log1p(model.field("people")[at])
+             - model.field("troops_near")[at] / (b.fighters[band] + 1.0)
              - 0.1 * beyond
-             + 0.1 * rng.random(cells.size))
+             + 0.1 * rng.random(at.size))
     b.cell[band] = cells[int(np.argmax(score))]
 
 

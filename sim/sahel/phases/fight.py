@@ -81,20 +81,32 @@ def columns(model) -> None:
     gloves-off columns detain en masse where they stop."""
     w, u, b, rng = model.world, model.units, model.bands, model.streams["forces"]
     m, h = model.cfg.mechanisms, w.height
-    band_xy = np.stack(np.divmod(b.cell[: b.n], h), axis=1)
-    state_columns = np.flatnonzero((u.owner[: u.n] == STATE) & (u.role[: u.n] == COLUMN) & u.active[: u.n])
-    for i in np.flatnonzero((u.role[: u.n] == COLUMN) & u.active[: u.n]):
-        prof = list(model.cfg.partners.profiles.values())[u.partner[i]] if u.owner[i] == PARTNER else None
+    profiles = list(model.cfg.partners.profiles.values())
+    # Only detected bands can be engaged, and no column moves a band: their positions and
+    # countries are taken once (a column keeps the candidates in the countries it may act in).
+    cand = np.flatnonzero(model.detected) if b.n else np.zeros(0, np.int64)
+    cand_x, cand_y = np.divmod(b.cell[cand].astype(np.int64), h)
+    cand_country = w.country.reshape(-1)[b.cell[cand]]
+    in_reach: dict[int, np.ndarray] = {}  # a column's country -> candidates it may act on
+    owner, role, active = u.owner[: u.n], u.role[: u.n], u.active[: u.n]
+    state_columns = np.flatnonzero((owner == STATE) & (role == COLUMN) & active)
+    for i in np.flatnonzero((role == COLUMN) & active):
+        prof = profiles[u.partner[i]] if u.owner[i] == PARTNER else None
         if prof is not None and prof.collective_punishment and state_columns.size:
             host = state_columns[u.country[state_columns] == u.country[i]]  # accompanies a state column
             if host.size:
                 u.cell[i] = u.cell[int(host[(model.steps // m.dur_patrol + i) % host.size])]
         elif (model.steps + i) % m.dur_patrol == 0:
             _move_column(model, i)
-        x, y = divmod(int(u.cell[i]), h)
-        if b.n:
-            near = np.flatnonzero(model.detected & (np.abs(band_xy - (x, y)).max(axis=1) <= m.vision)
-                                  & np.isin(w.country.reshape(-1)[b.cell[: b.n]], operating_countries(model, int(u.country[i]))))
+        if cand.size:
+            c = int(u.country[i])
+            if c not in in_reach:
+                allowed = np.zeros(len(w.country_names), np.bool_)
+                allowed[operating_countries(model, c)] = True
+                in_reach[c] = np.flatnonzero(allowed[cand_country])
+            k = in_reach[c]
+            x, y = divmod(int(u.cell[i]), h)
+            near = cand[k[np.maximum(np.abs(cand_x[k] - x), np.abs(cand_y[k] - y)) <= m.vision]]
             if near.size:
                 band = int(rng.choice(near))
                 battle(model, band, i, int(b.cell[band]), band_attacks=False, sub_type="Armed clash")
