@@ -12,6 +12,8 @@ state may follow). Leaders are replaced from experienced fighters after
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
@@ -143,13 +145,20 @@ def _move(model, band: int, rng) -> None:
     cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1) for i, j in zip(dx, dy)]
     hx, hy = model.heartland[b.faction[band]]
     home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
-    beyond = np.array([max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0) for c in cells])
     at = np.array(cells)
-    score = (0.2 * np.log1p(model.field("people")[at])
-             - model.field("troops_near")[at] / (b.fighters[band] + 1.0)
-             - 0.1 * beyond
-             + 0.1 * rng.random(at.size))
-    b.cell[band] = cells[int(np.argmax(score))]
+    # The score, term by term in float64 as numpy would (log1p stays numpy's): people draw,
+    # troops repel, distance beyond the home range pulls back, and a little noise.
+    log_people = np.log1p(model.field("people")[at]).tolist()
+    troops = model.field("troops_near")[at].tolist()
+    noise = rng.random(len(cells)).tolist()
+    f1 = float(b.fighters[band]) + 1.0
+    best, k = -math.inf, 0
+    for j, c in enumerate(cells):
+        beyond = max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0)
+        score = 0.2 * log_people[j] - troops[j] / f1 - 0.1 * beyond + 0.1 * noise[j]
+        if score > best or j == 0:  # the first best, as np.argmax
+            best, k = score, j
+    b.cell[band] = cells[k]
 
 
 def _lead_and_split(model, band: int, fac) -> None:
