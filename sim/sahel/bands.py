@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
-from sim.sahel.engagement import add_violence, battle, faction_name, kill_civilians, state_loss
+from sim.sahel.engagement import add_violence, battle, faction_name, kill_civilians, pick, state_loss
 
 RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
 
@@ -116,7 +116,7 @@ def _contest_near(model, cell: int) -> None:
 
 def _ied(model, band: int, town: int, rng) -> None:
     edges = _arteries_of_town(model, town)
-    e = int(rng.choice(edges))
+    e = int(pick(rng, edges))
     status = 2 if rng.random() < model.cfg.insurgents.p_ied_cut else 1
     cell = _set_artery_cell(model, e, town, status)
     u = model.units
