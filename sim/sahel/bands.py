@@ -141,7 +141,9 @@ def _move(model, band: int, rng) -> None:
     h, wd = w.height, w.width
     here = int(b.cell[band])
     x, y = divmod(here, h)
-    dx, dy = rng.integers(-speed, speed + 1, 6).tolist(), rng.integers(-speed, speed + 1, 6).tolist()
+    # Six x steps, then six y steps: one call draws the same 32-bit stream as two of six.
+    d = rng.integers(-speed, speed + 1, 12).tolist()
+    dx, dy = d[:6], d[6:]
     cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1) for i, j in zip(dx, dy)]
     hx, hy = model.heartland[b.faction[band]]
     home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
