@@ -88,11 +88,11 @@ def columns(model) -> None:
     cand = np.flatnonzero(model.detected) if b.n else np.zeros(0, np.int64)
     cand_x, cand_y = np.divmod(b.cell[cand].astype(np.int64), h)
     cand_country = w.country.reshape(-1)[b.cell[cand]]
-    in_reach: dict[int, np.ndarray] = {}  # a column's country -> candidates it may act on
+    in_reach: dict[int, list[tuple[int, int, int]]] = {}  # a column's country -> (band, x, y) it may act on
     cut = None
     owner, role, active = u.owner[: u.n], u.role[: u.n], u.active[: u.n]
     state_columns = np.flatnonzero((owner == STATE) & (role == COLUMN) & active)
-    for i in np.flatnonzero((role == COLUMN) & active):
+    for i in np.flatnonzero((role == COLUMN) & active).tolist():
         prof = profiles[u.partner[i]] if u.owner[i] == PARTNER else None
         if prof is not None and prof.collective_punishment and state_columns.size:
             host = state_columns[u.country[state_columns] == u.country[i]]  # accompanies a state column
@@ -107,11 +107,11 @@ def columns(model) -> None:
             if c not in in_reach:
                 allowed = np.zeros(len(w.country_names), np.bool_)
                 allowed[operating_countries(model, c)] = True
-                in_reach[c] = np.flatnonzero(allowed[cand_country])
-            k = in_reach[c]
+                k = allowed[cand_country]
+                in_reach[c] = list(zip(cand[k].tolist(), cand_x[k].tolist(), cand_y[k].tolist()))
             x, y = divmod(int(u.cell[i]), h)
-            near = cand[k[np.maximum(np.abs(cand_x[k] - x), np.abs(cand_y[k] - y)) <= m.vision]]
-            if near.size:
+            near = [j for j, bx, by in in_reach[c] if max(abs(bx - x), abs(by - y)) <= m.vision]
+            if near:
                 band = int(pick(rng, near))
                 battle(model, band, i, int(b.cell[band]), band_attacks=False, sub_type="Armed clash")
         if u.gloves_off[i] and rng.random() < model.cfg.state.p_detain:
