@@ -144,7 +144,10 @@ def _move(model, band: int, rng) -> None:
     # Six x steps, then six y steps: one call draws the same 32-bit stream as two of six.
     d = rng.integers(-speed, speed + 1, 12).tolist()
     dx, dy = d[:6], d[6:]
-    cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1) for i, j in zip(dx, dy)]
+    if speed <= x < wd - speed and speed <= y < h - speed:  # inland: no step leaves the map
+        cells = [here] + [here + i * h + j for i, j in zip(dx, dy)]
+    else:
+        cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1) for i, j in zip(dx, dy)]
     hx, hy = model.heartland[b.faction[band]]
     home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
     at = np.array(cells)
