@@ -18,7 +18,14 @@ import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
-from sim.sahel.engagement import add_violence, battle, faction_name, kill_civilians, pick, state_loss
+from sim.sahel.engagement import (
+    add_violence,
+    battle,
+    faction_name,
+    kill_civilians,
+    pick,
+    state_loss,
+)
 
 RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
 
@@ -145,9 +152,10 @@ def _move(model, band: int, rng) -> None:
     d = rng.integers(-speed, speed + 1, 12).tolist()
     dx, dy = d[:6], d[6:]
     if speed <= x < wd - speed and speed <= y < h - speed:  # inland: no step leaves the map
-        cells = [here] + [here + i * h + j for i, j in zip(dx, dy)]
+        cells = [here] + [here + i * h + j for i, j in zip(dx, dy, strict=True)]
     else:
-        cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1) for i, j in zip(dx, dy)]
+        cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1)
+                          for i, j in zip(dx, dy, strict=True)]
     hx, hy = model.heartland[b.faction[band]]
     home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
     at = np.array(cells)

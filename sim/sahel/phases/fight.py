@@ -108,7 +108,7 @@ def columns(model) -> None:
                 allowed = np.zeros(len(w.country_names), np.bool_)
                 allowed[operating_countries(model, c)] = True
                 k = allowed[cand_country]
-                in_reach[c] = list(zip(cand[k].tolist(), cand_x[k].tolist(), cand_y[k].tolist()))
+                in_reach[c] = list(zip(cand[k].tolist(), cand_x[k].tolist(), cand_y[k].tolist(), strict=True))
             x, y = divmod(int(u.cell[i]), h)
             near = [j for j, bx, by in in_reach[c] if max(abs(bx - x), abs(by - y)) <= m.vision]
             if near:
