@@ -12,11 +12,20 @@ state may follow). Leaders are replaced from experienced fighters after
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
-from sim.sahel.engagement import add_violence, battle, faction_name, kill_civilians, state_loss
+from sim.sahel.engagement import (
+    add_violence,
+    battle,
+    faction_name,
+    kill_civilians,
+    pick,
+    state_loss,
+)
 
 RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
 
@@ -114,7 +123,7 @@ def _contest_near(model, cell: int) -> None:
 
 def _ied(model, band: int, town: int, rng) -> None:
     edges = _arteries_of_town(model, town)
-    e = int(rng.choice(edges))
+    e = int(pick(rng, edges))
     status = 2 if rng.random() < model.cfg.insurgents.p_ied_cut else 1
     cell = _set_artery_cell(model, e, town, status)
     u = model.units
@@ -136,18 +145,33 @@ def _move(model, band: int, rng) -> None:
     speed = model.cfg.mechanisms.band_speed
     if speed == 0:
         return
-    x, y = divmod(int(b.cell[band]), w.height)
-    cx = np.clip(x + rng.integers(-speed, speed + 1, 6), 0, w.width - 1)
-    cy = np.clip(y + rng.integers(-speed, speed + 1, 6), 0, w.height - 1)
-    cells = np.concatenate([[b.cell[band]], cx * w.height + cy])
+    h, wd = w.height, w.width
+    here = int(b.cell[band])
+    x, y = divmod(here, h)
+    # Six x steps, then six y steps: one call draws the same 32-bit stream as two of six.
+    d = rng.integers(-speed, speed + 1, 12).tolist()
+    dx, dy = d[:6], d[6:]
+    if speed <= x < wd - speed and speed <= y < h - speed:  # inland: no step leaves the map
+        cells = [here] + [here + i * h + j for i, j in zip(dx, dy, strict=True)]
+    else:
+        cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1)
+                          for i, j in zip(dx, dy, strict=True)]
     hx, hy = model.heartland[b.faction[band]]
-    beyond = np.maximum(np.maximum(np.abs(cells // w.height - hx), np.abs(cells % w.height - hy))
-                        - model.cfg.insurgents.factions[faction_name(model, band)].home_range, 0)
-    score = (0.2 * np.log1p(model.field("people")[cells])
-             - model.field("troops_near")[cells] / (b.fighters[band] + 1.0)
-             - 0.1 * beyond
-             + 0.1 * rng.random(cells.size))
-    b.cell[band] = cells[int(np.argmax(score))]
+    home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
+    at = np.array(cells)
+    # The score, term by term in float64 as numpy would (log1p stays numpy's): people draw,
+    # troops repel, distance beyond the home range pulls back, and a little noise.
+    log_people = np.log1p(model.field("people")[at]).tolist()
+    troops = model.field("troops_near")[at].tolist()
+    noise = rng.random(len(cells)).tolist()
+    f1 = float(b.fighters[band]) + 1.0
+    best, k = -math.inf, 0
+    for j, c in enumerate(cells):
+        beyond = max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0)
+        score = 0.2 * log_people[j] - troops[j] / f1 - 0.1 * beyond + 0.1 * noise[j]
+        if score > best or j == 0:  # the first best, as np.argmax
+            best, k = score, j
+    b.cell[band] = cells[k]
 
 
 def _lead_and_split(model, band: int, fac) -> None:

@@ -27,7 +27,7 @@ from sim.sahel.deterrence import add_fear
 from sim.sahel.leaders import band_leader_killed
 
 __all__ = ["fire", "collateral", "kill_civilians", "add_violence", "suspect_community", "state_loss",
-           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries"]
+           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "pick"]
 
 
 def local_density(model, cell: int) -> float:
@@ -179,3 +179,9 @@ def operating_countries(model, country: int) -> list[int]:
     if model.cfg.state.cross_border:
         return [i for i, core in enumerate(w.is_core_country) if core]
     return [country]
+
+
+def pick(rng: np.random.Generator, items):
+    """One of ``items`` at random: the draw and the item of ``rng.choice(items)``
+    (``integers(0, len(items))``) without its checks, which cost more than the fight itself."""
+    return items[rng.integers(0, len(items))]

@@ -27,6 +27,7 @@ from sim.sahel.engagement import (
     kill_civilians,
     kill_leader,
     operating_countries,
+    pick,
     suspect_community,
 )
 
@@ -51,7 +52,7 @@ def strikes(model) -> None:
         for _ in range(rng.poisson(rate)):
             if targets.size == 0:
                 break
-            band = int(rng.choice(targets))
+            band = int(pick(rng, targets))
             cell = int(b.cell[band])
             killed = band_loss(model, band, rng.binomial(int(b.fighters[band]), m.k_strike))
             perpetrator, actor, disc = _striker(model, c)
@@ -81,22 +82,37 @@ def columns(model) -> None:
     gloves-off columns detain en masse where they stop."""
     w, u, b, rng = model.world, model.units, model.bands, model.streams["forces"]
     m, h = model.cfg.mechanisms, w.height
-    band_xy = np.stack(np.divmod(b.cell[: b.n], h), axis=1)
-    state_columns = np.flatnonzero((u.owner[: u.n] == STATE) & (u.role[: u.n] == COLUMN) & u.active[: u.n])
-    for i in np.flatnonzero((u.role[: u.n] == COLUMN) & u.active[: u.n]):
-        prof = list(model.cfg.partners.profiles.values())[u.partner[i]] if u.owner[i] == PARTNER else None
+    profiles = list(model.cfg.partners.profiles.values())
+    # Only detected bands can be engaged, and no column moves a band: their positions and
+    # countries are taken once (a column keeps the candidates in the countries it may act in).
+    cand = np.flatnonzero(model.detected) if b.n else np.zeros(0, np.int64)
+    cand_x, cand_y = np.divmod(b.cell[cand].astype(np.int64), h)
+    cand_country = w.country.reshape(-1)[b.cell[cand]]
+    in_reach: dict[int, list[tuple[int, int, int]]] = {}  # a column's country -> (band, x, y) it may act on
+    cut = None
+    owner, role, active = u.owner[: u.n], u.role[: u.n], u.active[: u.n]
+    state_columns = np.flatnonzero((owner == STATE) & (role == COLUMN) & active)
+    for i in np.flatnonzero((role == COLUMN) & active).tolist():
+        prof = profiles[u.partner[i]] if u.owner[i] == PARTNER else None
         if prof is not None and prof.collective_punishment and state_columns.size:
             host = state_columns[u.country[state_columns] == u.country[i]]  # accompanies a state column
             if host.size:
                 u.cell[i] = u.cell[int(host[(model.steps // m.dur_patrol + i) % host.size])]
         elif (model.steps + i) % m.dur_patrol == 0:
-            _move_column(model, i)
-        x, y = divmod(int(u.cell[i]), h)
-        if b.n:
-            near = np.flatnonzero(model.detected & (np.abs(band_xy - (x, y)).max(axis=1) <= m.vision)
-                                  & np.isin(w.country.reshape(-1)[b.cell[: b.n]], operating_countries(model, int(u.country[i]))))
-            if near.size:
-                band = int(rng.choice(near))
+            if cut is None:  # no column changes an artery: one look a day
+                cut = _cut_arteries(model)
+            _move_column(model, i, cut)
+        if cand.size:
+            c = int(u.country[i])
+            if c not in in_reach:
+                allowed = np.zeros(len(w.country_names), np.bool_)
+                allowed[operating_countries(model, c)] = True
+                k = allowed[cand_country]
+                in_reach[c] = list(zip(cand[k].tolist(), cand_x[k].tolist(), cand_y[k].tolist(), strict=True))
+            x, y = divmod(int(u.cell[i]), h)
+            near = [j for j, bx, by in in_reach[c] if max(abs(bx - x), abs(by - y)) <= m.vision]
+            if near:
+                band = int(pick(rng, near))
                 battle(model, band, i, int(b.cell[band]), band_attacks=False, sub_type="Armed clash")
         if u.gloves_off[i] and rng.random() < model.cfg.state.p_detain:
             cell = int(u.cell[i])
@@ -108,7 +124,8 @@ def columns(model) -> None:
                                  f"Civilians ({COMMUNITIES[comm]})", cell)
 
 
-def _move_column(model, i: int) -> None:
+def _move_column(model, i: int, cut: np.ndarray) -> None:
+    """Move column ``i`` to a town one open artery away (``cut``: per artery, cut somewhere)."""
     w, u, rng = model.world, model.units, model.streams["forces"]
     a = w.arteries
     here = int(u.town[i])
@@ -117,15 +134,17 @@ def _move_column(model, i: int) -> None:
     options = []
     for e in edges:
         other = int(a.town_b[e] if a.town_a[e] == here else a.town_a[e])
-        if w.towns.country[other] in allowed and not _artery_cut(model, int(e)):
+        if w.towns.country[other] in allowed and not cut[e]:
             options.append(other)
     if options:
-        t = int(rng.choice(options))
+        t = int(pick(rng, options))
         u.town[i] = t
         u.cell[i] = int(w.towns.x[t]) * w.height + int(w.towns.y[t])
 
 
-def _artery_cut(model, e: int) -> bool:
+def _cut_arteries(model) -> np.ndarray:
+    """Per artery: one of its cells is cut (status 2)."""
     a, h = model.world.arteries, model.world.height
-    xy = a.cell_xy[a.cell_ptr[e]: a.cell_ptr[e + 1]]
-    return bool((model.field("artery_status")[xy[:, 0] * h + xy[:, 1]] == 2).any())
+    cut_cells = model.field("artery_status")[a.cell_xy[:, 0].astype(np.int64) * h + a.cell_xy[:, 1]] == 2
+    before = np.concatenate([[0], np.cumsum(cut_cells)])
+    return before[a.cell_ptr[1:]] > before[a.cell_ptr[:-1]]
