@@ -44,7 +44,7 @@ def trials(storage: str, name: str = "calibrate-smoke", states=None):
 def test_ranges_come_from_the_schema_plausible_range() -> None:
     assert plausible_range("population.p_join") == (1e-7, 2e-6)
     assert plausible_range("mechanisms.k_collateral") == (1e-4, 3e-3)
-    assert plausible_range("population.flee_radius") == (3, 20)
+    assert plausible_range("displacement.flee_radius") == (3, 20)
     assert plausible_range("mechanisms.k_fire") == (0.005, 0.05)
     with pytest.raises(ConfigError, match="population.nonsense"):
         plausible_range("population.nonsense")
@@ -63,11 +63,11 @@ def test_ranges_come_from_the_schema_plausible_range() -> None:
 
 def test_a_range_outside_the_schema_bounds_is_refused(tmp_path: Path) -> None:
     spec = yaml.safe_load((ROOT / "configs/calibration/smoke.yaml").read_text())
-    spec["parameters"] = [{"key": "population.p_flee", "lo": -0.1, "hi": 0.5}]
+    spec["parameters"] = [{"key": "displacement.p_flee_violence", "lo": -0.1, "hi": 0.5}]
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(spec))
-    with pytest.raises(ConfigError, match=r"parameters\[0\].*inside the schema's bounds for population.p_flee"):
+    with pytest.raises(ConfigError, match=r"parameters\[0\].*inside the schema's bounds for displacement.p_flee_violence"):
         load_problem(str(tmp_path / "bad.yaml"))
-    spec["parameters"] = [{"key": "population.p_flee"}]
+    spec["parameters"] = [{"key": "displacement.p_flee_violence"}]
     spec["series"][0].pop("value")
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(spec))
     with pytest.raises(ConfigError, match="militant_linked_deaths.central_sahel.2016"):
