@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common.tables import pipe_table as markdown
 
 
 def one(seed: int, overrides: tuple[str, ...] = ()) -> dict:
@@ -61,21 +62,6 @@ def one(seed: int, overrides: tuple[str, ...] = ()) -> dict:
     row["deserters_total"] = flow("deserters", 2012, 2025)
     row["recruits_total"] = flow("recruits", 2012, 2025)
     return row
-
-
-def markdown(df: pd.DataFrame, index: bool = False) -> str:
-    """A pipe table (no tabulate dependency); floats to 3 significant figures."""
-    if index:
-        df = df.reset_index()
-
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return f"{v:.3g}"
-        return str(v)
-
-    rows = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join(rows)
 
 
 def main() -> None:

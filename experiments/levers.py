@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common.tables import pipe_table as markdown
 from scipy import stats
 
 OFF = ("levers.leaders.p_strike_senior=0", "levers.leaders.p_raid_leader=0", "mechanisms.p_strike_leader=0")
@@ -137,21 +138,6 @@ def tables(out: Path) -> None:
         df.to_csv(out / f"{name}.csv", index=False)
         title = f"# {name}: {arm} minus {ref}, paired by seed (mean, 95 % t CI)\n\n"
         (out / f"{name}.md").write_text(title + markdown(df) + "\n")
-
-
-def markdown(df: pd.DataFrame, index: bool = False) -> str:
-    """A pipe table (no tabulate dependency); floats to 3 significant figures."""
-    if index:
-        df = df.reset_index()
-
-    def cell(v):
-        if isinstance(v, float | np.floating):
-            return f"{v:.3g}"
-        return str(v)
-
-    rows = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join(rows)
 
 
 def main() -> None:

@@ -82,3 +82,18 @@ def write_effects(exp: Experiment, effects: pd.DataFrame, stem: str = "effects",
     exp.path(f"{stem}.md").write_text(effects_markdown(effects, title=title, note=note))
 
 
+
+
+def pipe_table(df: pd.DataFrame, index: bool = False) -> str:
+    """A bare pipe table (no title, no trailing newline); floats to 3 significant figures."""
+    if index:
+        df = df.reset_index()
+
+    def cell(v):
+        if isinstance(v, float | np.floating):
+            return f"{v:.3g}"
+        return str(v)
+
+    rows = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join(rows)
