@@ -229,7 +229,7 @@ class InsurgentsConfig:
 
     factions: dict[str, FactionConfig] = field(default_factory=_factions)
     band_range: int = param(8, doc="how far a band reaches for a target", unit="cells", lo=1, hi=100,
-                            source="assumption (40-150 km: motorbike raiding radius)")
+                            source="assumption (4-15 cells at 10 km a cell: a motorbike raiding radius of 40-150 km)")
     loot_per_raid: float = param(0.05, doc="band strength gained per successful raid, as a share", lo=0,
                                  source="assumption (0-0.2)")
     p_ied_cut: float = param(0.3, doc="chance an IED or ambush cuts (rather than contests) an artery cell", kind="prob",
