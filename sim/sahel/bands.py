@@ -12,12 +12,11 @@ state may follow). Leaders are replaced from experienced fighters after
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
+from sim.sahel.kernels import bands as kb
 from sim.sahel.engagement import (
     add_violence,
     battle,
@@ -31,16 +30,42 @@ RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
 
 
 def band_operations(model) -> None:
+    """Each band's turn, in band order: operate (plain Python, :func:`_operate`), move,
+    leadership and split. The draws and arithmetic of runs of bands that do not operate are
+    kernels (:mod:`sim.sahel.kernels.bands`); a band that operates or splits hands back here,
+    after the pending moves are settled on the people as they are then."""
     b, rng = model.bands, model.streams["insurgents"]
-    for band in range(b.n):
-        if b.fighters[band] <= 0:
-            continue
-        fac = model.cfg.insurgents.factions[faction_name(model, band)]
-        disrupted = b.t_disrupted[band] > model.steps
-        if rng.random() < fac.p_operate * (0.33 if disrupted else 1.0) * model.leaders.rel_operate[band]:
-            _operate(model, band, fac, rng)
-        _move(model, band, rng)
-        _lead_and_split(model, band, fac)
+    n = b.n
+    if n == 0:
+        return
+    facs = [model.cfg.insurgents.factions[name] for name in model.faction_names]
+    p_operate = np.array([f.p_operate for f in facs])
+    leaders_per_band = np.array([f.leaders_per_band for f in facs], np.int64)
+    dur = np.array([f.dur_leader_disruption for f in facs], np.int64)
+    home = np.array([f.home_range for f in facs], np.int64)
+    heart_x = np.array([hx for hx, _ in model.heartland], np.int64)
+    heart_y = np.array([hy for _, hy in model.heartland], np.int64)
+    w, m = model.world, model.cfg.mechanisms
+    people, troops_near, rel_operate = model.field("people"), model.field("troops_near"), model.leaders.rel_operate
+    cand, noise = np.empty((n, kb.N_CAND), np.int64), np.empty((n, kb.N_CAND))
+    pending = np.empty(n, np.int64)
+    start, resume = 0, False
+    while True:
+        k, band, why = kb.band_turns(rng, start, resume, n, b.fighters, b.faction, b.cell, b.t_disrupted, rel_operate,
+                                     b.leaders, b.t_leader_due, p_operate, leaders_per_band, dur, model.steps,
+                                     m.band_speed, m.max_band, w.height, w.width, cand, noise, pending)
+        if k:
+            log_people = np.log1p(people[cand[:k].ravel()])
+            kb.settle_moves(k, pending, cand, noise, log_people, troops_near, b.fighters, b.faction, heart_x, heart_y,
+                            home, w.height, b.cell)
+        if why == kb.OPERATE:
+            _operate(model, band, facs[b.faction[band]], rng)
+            start, resume = band, True
+        elif why == kb.SPLIT:
+            _split(model, band, facs[b.faction[band]])
+            start, resume = band + 1, False
+        else:
+            return
 
 
 def _operate(model, band: int, fac, rng) -> None:
@@ -138,53 +163,12 @@ def _ied(model, band: int, town: int, rng) -> None:
                       "Military Forces" if hit.size else "artery", cell, int(killed), 0)
 
 
-def _move(model, band: int, rng) -> None:
-    """Move towards people, away from troops and back towards the heartland once beyond
-    ``home_range``: the best of a few random cells within reach."""
-    w, b = model.world, model.bands
-    speed = model.cfg.mechanisms.band_speed
-    if speed == 0:
-        return
-    h, wd = w.height, w.width
-    here = int(b.cell[band])
-    x, y = divmod(here, h)
-    # Six x steps, then six y steps: one call draws the same 32-bit stream as two of six.
-    d = rng.integers(-speed, speed + 1, 12).tolist()
-    dx, dy = d[:6], d[6:]
-    if speed <= x < wd - speed and speed <= y < h - speed:  # inland: no step leaves the map
-        cells = [here] + [here + i * h + j for i, j in zip(dx, dy, strict=True)]
-    else:
-        cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1)
-                          for i, j in zip(dx, dy, strict=True)]
-    hx, hy = model.heartland[b.faction[band]]
-    home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
-    at = np.array(cells)
-    # The score, term by term in float64 as numpy would (log1p stays numpy's): people draw,
-    # troops repel, distance beyond the home range pulls back, and a little noise.
-    log_people = np.log1p(model.field("people")[at]).tolist()
-    troops = model.field("troops_near")[at].tolist()
-    noise = rng.random(len(cells)).tolist()
-    f1 = float(b.fighters[band]) + 1.0
-    best, k = -math.inf, 0
-    for j, c in enumerate(cells):
-        beyond = max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0)
-        score = 0.2 * log_people[j] - troops[j] / f1 - 0.1 * beyond + 0.1 * noise[j]
-        if score > best or j == 0:  # the first best, as np.argmax
-            best, k = score, j
-    b.cell[band] = cells[k]
-
-
-def _lead_and_split(model, band: int, fac) -> None:
+def _split(model, band: int, fac) -> None:
+    """Split a band grown beyond ``max_band`` in two (whole people); the new half has one leader."""
     b = model.bands
-    if b.leaders[band] < fac.leaders_per_band and model.steps >= b.t_leader_due[band] >= 0:
-        b.leaders[band] += 1  # an experienced fighter steps up
-        b.t_leader_due[band] = model.steps + fac.dur_leader_disruption if b.leaders[band] < fac.leaders_per_band else -1
-    if b.leaders[band] == 0 and b.t_leader_due[band] < 0:
-        b.t_leader_due[band] = model.steps + fac.dur_leader_disruption
-    if b.fighters[band] > model.cfg.mechanisms.max_band and b.leaders[band] >= 1:
-        half = float(b.fighters[band] // 2)  # fighters are whole people
-        b.fighters[band] -= half
-        new = b.add(int(b.faction[band]), int(b.cell[band]), half, 1)
-        b.experience[new] = b.experience[band] / 2
-        b.experience[band] /= 2
-        b.t_leader_due[new] = model.steps + fac.dur_leader_disruption
+    half = float(b.fighters[band] // 2)  # fighters are whole people
+    b.fighters[band] -= half
+    new = b.add(int(b.faction[band]), int(b.cell[band]), half, 1)
+    b.experience[new] = b.experience[band] / 2
+    b.experience[band] /= 2
+    b.t_leader_due[new] = model.steps + fac.dur_leader_disruption

@@ -1,0 +1,87 @@
+"""Band-turn kernels: the draws and arithmetic of the insurgent bands' daily turns
+(:mod:`sim.sahel.bands`), many bands per call.
+
+The bands' turn draws from the ``insurgents`` stream band by band: the operate draw, the
+operation's own draws, then the move's 12 step draws and 7 noise draws. :func:`band_turns`
+draws for a run of bands up to the first that operates (its operation stays plain Python) or
+splits, and updates their leadership; :func:`settle_moves` then scores each pending move's
+candidate cells. The draws are numba's ``np.random.Generator`` methods, which call the same bit
+generator as numpy with the same algorithms: each kernel's ``py_func`` run on a numpy
+Generator is its twin, and tests/test_fight_speed2.py checks that both draw the same numbers
+and leave the stream in the same state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.jit import kernel
+
+DONE, OPERATE, SPLIT = 0, 1, 2  # why band_turns stopped
+N_CAND = 7  # a move weighs the band's own cell and six random cells within reach
+
+
+@kernel
+def band_turns(rng, start, resume, n, fighters, faction, cell, t_disrupted, rel_operate, leaders, t_leader_due,
+               p_operate, leaders_per_band, dur_disruption, steps, speed, max_band, h, wd, cand, noise, pending):
+    """Bands ``start..n-1`` in turn: skip a band without fighters; draw whether it operates
+    (chance ``p_operate`` of its faction, a third of it while disrupted, times
+    ``rel_operate``) and stop there if so (``resume``: band ``start`` has operated already);
+    draw its move (steps in -speed..speed, six in x then six in y, and one noise per candidate)
+    into row ``m`` of ``cand`` (candidate cells, its own first, clipped to the map) and
+    ``noise``, with ``pending[m] = band``; replace a leader who is due; stop after a band that
+    must split (more than ``max_band`` fighters and a leader).
+
+    Returns ``(m, band, why)``: the pending moves written, where it stopped, and why
+    (``DONE`` with ``band == n``, ``OPERATE`` or ``SPLIT``).
+    """
+    m = 0
+    for band in range(start, n):
+        f = faction[band]
+        if not (resume and band == start):
+            if fighters[band] <= 0:
+                continue
+            factor = 0.33 if t_disrupted[band] > steps else 1.0
+            if rng.random() < p_operate[f] * factor * rel_operate[band]:
+                return m, band, OPERATE
+        if speed != 0:
+            d = rng.integers(-speed, speed + 1, 12)
+            here = cell[band]
+            x, y = here // h, here % h
+            cand[m, 0] = here
+            for j in range(N_CAND - 1):
+                cand[m, j + 1] = min(max(x + d[j], 0), wd - 1) * h + min(max(y + d[6 + j], 0), h - 1)
+            noise[m, :] = rng.random(N_CAND)
+            pending[m] = band
+            m += 1
+        lpb, dur = leaders_per_band[f], dur_disruption[f]
+        if leaders[band] < lpb and steps >= t_leader_due[band] >= 0:
+            leaders[band] += 1  # an experienced fighter steps up
+            t_leader_due[band] = steps + dur if leaders[band] < lpb else -1
+        if leaders[band] == 0 and t_leader_due[band] < 0:
+            t_leader_due[band] = steps + dur
+        if fighters[band] > max_band and leaders[band] >= 1:
+            return m, band, SPLIT
+    return m, n, DONE
+
+
+@kernel
+def settle_moves(m, pending, cand, noise, log_people, troops_near, fighters, faction, heart_x, heart_y, home_range,
+                 h, cell):
+    """Move each pending band to the best of its candidate cells by the score
+    ``0.2 log1p(people) - troops_near / (fighters + 1) - 0.1 cells beyond the home range of its
+    faction's heartland + 0.1 noise`` (term by term in float64; the first best on ties).
+    ``log_people[k * N_CAND + j]`` is numpy's ``log1p`` of the people in ``cand[k, j]``."""
+    for k in range(m):
+        band = pending[k]
+        f = faction[band]
+        hx, hy, home = heart_x[f], heart_y[f], home_range[f]
+        f1 = float(fighters[band]) + 1.0
+        best, kbest = -np.inf, 0
+        for j in range(N_CAND):
+            c = cand[k, j]
+            beyond = max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0)
+            score = 0.2 * log_people[k * N_CAND + j] - troops_near[c] / f1 - 0.1 * beyond + 0.1 * noise[k, j]
+            if score > best or j == 0:
+                best, kbest = score, j
+        cell[band] = cand[k, kbest]

@@ -1,0 +1,148 @@
+"""The band-turn kernels against their twins (their ``py_func`` on numpy Generators) and against
+the per-band Python turn they replace: the same draws, the same stream state, the same bits."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.sahel.kernels import bands as kb
+
+H, WD, N_FAC = 9, 11, 3
+
+
+def _inputs(seed: int, n: int = 60):
+    g = np.random.default_rng(seed)
+    return dict(
+        fighters=g.choice([0.0, 3.0, 40.0, 250.0, 700.0], n), faction=g.integers(0, N_FAC, n).astype(np.int8),
+        cell=g.integers(0, H * WD, n).astype(np.int32), t_disrupted=g.integers(-1, 20, n).astype(np.int32),
+        rel_operate=g.random(n), leaders=g.integers(0, 3, n).astype(np.int16),
+        t_leader_due=g.integers(-1, 20, n).astype(np.int32),
+        p_operate=g.random(N_FAC) * 0.3, leaders_per_band=np.array([2, 1, 3], np.int64),
+        dur=np.array([5, 0, 60], np.int64), home=np.array([2, 0, 40], np.int64),
+        heart_x=g.integers(0, WD, N_FAC), heart_y=g.integers(0, H, N_FAC),
+        people=g.choice([0.0, 1.0, 17.0, 2500.0, 1.5e6], H * WD) + g.integers(0, 3, H * WD),
+        troops_near=g.choice([0.0, 0.0, 150.0, 3000.0], H * WD),
+    )
+
+
+def _day(fn_turns, fn_settle, rng, x, steps, speed, max_band=600.0):
+    """One day of band turns with the kernels; an operating band only draws one number here."""
+    n = x["fighters"].size
+    cand, noise, pending = np.empty((n, kb.N_CAND), np.int64), np.empty((n, kb.N_CAND)), np.empty(n, np.int64)
+    start, resume, stops = 0, False, []
+    while True:
+        k, band, why = fn_turns(rng, start, resume, n, x["fighters"], x["faction"], x["cell"], x["t_disrupted"],
+                                x["rel_operate"], x["leaders"], x["t_leader_due"], x["p_operate"],
+                                x["leaders_per_band"], x["dur"], steps, speed, max_band, H, WD, cand, noise, pending)
+        if k:
+            fn_settle(k, pending, cand, noise, np.log1p(x["people"][cand[:k].ravel()]), x["troops_near"],
+                      x["fighters"], x["faction"], x["heart_x"], x["heart_y"], x["home"], H, x["cell"])
+        stops.append((band, why))
+        if why == kb.OPERATE:
+            x["people"][x["cell"][band]] += rng.random()  # stands in for the operation: its draw, its harm
+            start, resume = band, True
+        elif why == kb.SPLIT:
+            x["fighters"][band] /= 2
+            start, resume = band + 1, False
+        else:
+            return stops
+
+
+def _legacy_day(rng, x, steps, speed, max_band=600.0):
+    """The per-band turn as it was (bands.py before the kernels), with the same stand-ins."""
+    stops = []
+    for band in range(x["fighters"].size):
+        if x["fighters"][band] <= 0:
+            continue
+        f = x["faction"][band]
+        disrupted = x["t_disrupted"][band] > steps
+        if rng.random() < x["p_operate"][f] * (0.33 if disrupted else 1.0) * x["rel_operate"][band]:
+            stops.append((band, kb.OPERATE))
+            x["people"][x["cell"][band]] += rng.random()
+        if speed:
+            here = int(x["cell"][band])
+            hx, hy = x["heart_x"][f], x["heart_y"][f]
+            px, py = divmod(here, H)
+            d = rng.integers(-speed, speed + 1, 12).tolist()
+            cells = [here] + [min(max(px + i, 0), WD - 1) * H + min(max(py + j, 0), H - 1)
+                              for i, j in zip(d[:6], d[6:], strict=True)]
+            at = np.array(cells)
+            log_people = np.log1p(x["people"][at]).tolist()
+            troops = x["troops_near"][at].tolist()
+            noise = rng.random(len(cells)).tolist()
+            f1 = float(x["fighters"][band]) + 1.0
+            best, k = -math.inf, 0
+            for j, c in enumerate(cells):
+                beyond = max(max(abs(c // H - hx), abs(c % H - hy)) - x["home"][f], 0)
+                score = 0.2 * log_people[j] - troops[j] / f1 - 0.1 * beyond + 0.1 * noise[j]
+                if score > best or j == 0:
+                    best, k = score, j
+            x["cell"][band] = cells[k]
+        lpb, dur = x["leaders_per_band"][f], x["dur"][f]
+        if x["leaders"][band] < lpb and steps >= x["t_leader_due"][band] >= 0:
+            x["leaders"][band] += 1
+            x["t_leader_due"][band] = steps + dur if x["leaders"][band] < lpb else -1
+        if x["leaders"][band] == 0 and x["t_leader_due"][band] < 0:
+            x["t_leader_due"][band] = steps + dur
+        if x["fighters"][band] > max_band and x["leaders"][band] >= 1:
+            stops.append((band, kb.SPLIT))
+            x["fighters"][band] /= 2
+    return stops
+
+
+KERNELS = {"njit": (kb.band_turns, kb.settle_moves), "py_func": (kb.band_turns.py_func, kb.settle_moves.py_func)}
+
+
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+@pytest.mark.parametrize("speed", [0, 1, 3, 7])
+@pytest.mark.parametrize("seed", range(6))
+def test_band_turns_match_the_per_band_turn(seed, speed, impl):
+    x, y = _inputs(seed), _inputs(seed)
+    a, b = np.random.default_rng(seed + 100), np.random.default_rng(seed + 100)
+    for steps in range(25):
+        stops = _day(*KERNELS[impl], a, x, steps, speed)
+        legacy = _legacy_day(b, y, steps, speed)
+        assert [s for s in stops if s[1] != kb.DONE] == legacy
+        for key in x:
+            np.testing.assert_array_equal(x[key], y[key], err_msg=key)
+        assert a.bit_generator.state == b.bit_generator.state  # the 32-bit half-word buffer included
+        assert a.random() == b.random()
+
+
+@pytest.mark.parametrize("speed", [1, 2, 3, 20, 2**30])
+def test_numba_generator_draws_what_numpy_draws(speed):
+    # The kernels' draws on numba's Generator, interleaved with numpy's own draws on the same one.
+    for seed in range(30):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        x = _inputs(seed, n=8)
+        x["fighters"][:] = 10.0
+        x["p_operate"][:] = 0.0
+        for steps in range(10):
+            for fn in (kb.band_turns, kb.band_turns.py_func):
+                rng = a if fn is kb.band_turns else b
+                cand, noise = np.zeros((8, kb.N_CAND), np.int64), np.zeros((8, kb.N_CAND))
+                cells = x["cell"].copy()
+                fn(rng, 0, False, 8, x["fighters"], x["faction"], cells, x["t_disrupted"], x["rel_operate"],
+                   x["leaders"].copy(), x["t_leader_due"].copy(), x["p_operate"], x["leaders_per_band"], x["dur"],
+                   steps, speed, 1e9, H, WD, cand, noise, np.zeros(8, np.int64))
+                if fn is kb.band_turns:
+                    got = (cand.copy(), noise.copy())
+                else:
+                    np.testing.assert_array_equal(got[0], cand)
+                    np.testing.assert_array_equal(got[1], noise)
+            assert a.integers(0, 5, 3).tolist() == b.integers(0, 5, 3).tolist()
+            assert a.bit_generator.state == b.bit_generator.state
+
+
+def test_numpy_log1p_of_a_gather_is_elementwise():
+    # The moves of many bands take numpy's log1p in one call; each value is the one a 7-cell call gives.
+    g = np.random.default_rng(5)
+    people = np.concatenate([np.arange(0.0, 20_000.0), g.integers(0, 3_000_000, 20_000).astype(float),
+                             g.random(5_000) * 1e5])
+    at = g.integers(0, people.size, (3_001, kb.N_CAND))
+    whole = np.log1p(people[at.ravel()])
+    for k in range(at.shape[0]):
+        assert whole[k * kb.N_CAND:(k + 1) * kb.N_CAND].tolist() == np.log1p(people[at[k]]).tolist()
