@@ -8,7 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.sahel.kernels import bands as kb
+import sim
+from sim.sahel.engagement import roulette, town_links
+from sim.sahel.kernels import fight as kb
+from sim.world.build import build_world
 
 H, WD, N_FAC = 9, 11, 3
 
@@ -146,3 +149,40 @@ def test_numpy_log1p_of_a_gather_is_elementwise():
     whole = np.log1p(people[at.ravel()])
     for k in range(at.shape[0]):
         assert whole[k * kb.N_CAND:(k + 1) * kb.N_CAND].tolist() == np.log1p(people[at[k]]).tolist()
+
+
+def test_roulette_draws_what_rng_choice_draws():
+    g = np.random.default_rng(3)
+    for seed in range(300):
+        weights = g.choice([0.0, 0.2, 0.3, 1e-9, 0.8, 0.25], 1 + seed % 9) * g.random()
+        weights[0] = 0.3  # not all zero
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        assert roulette(b, weights) == a.choice(len(weights), p=weights / weights.sum())
+        assert a.random() == b.random()
+    with pytest.raises(ValueError), np.errstate(invalid="ignore"):  # what rng.choice says of no distribution
+        roulette(np.random.default_rng(0), np.array([0.0, 0.0]))
+
+
+def test_town_links_are_the_arteries_of_each_town():
+    world = build_world(sim.load_config([]).map, np.random.default_rng(0))
+    a = world.arteries
+    links = town_links(world)
+    assert town_links(world) is links  # built once
+    for t in range(len(world.towns)):
+        edges = np.flatnonzero((a.town_a == t) | (a.town_b == t))
+        assert [e for e, _ in links[t]] == edges.tolist()
+        assert [o for _, o in links[t]] == [int(a.town_b[e] if a.town_a[e] == t else a.town_a[e]) for e in edges]
+
+
+@pytest.mark.parametrize("impl", ["njit", "py"])
+def test_cut_arteries_matches_its_twin(impl):
+    g = np.random.default_rng(11)
+    for _ in range(50):
+        lengths = g.integers(0, 6, 12)
+        ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        xy = np.stack([g.integers(0, WD, ptr[-1]), g.integers(0, H, ptr[-1])], axis=1).astype(np.int32)
+        status = g.choice([0.0, 1.0, 2.0], H * WD, p=[0.6, 0.3, 0.1])
+        got, want = np.zeros(12, np.bool_), np.ones(12, np.bool_)
+        (kb.cut_arteries if impl == "njit" else kb.cut_arteries.py_func)(status, xy, ptr, H, got)
+        kb.cut_arteries_py(status, xy, ptr, H, want)
+        np.testing.assert_array_equal(got, want)

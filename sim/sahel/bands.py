@@ -16,14 +16,16 @@ import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
-from sim.sahel.kernels import bands as kb
+from sim.sahel.kernels import fight as kb
 from sim.sahel.engagement import (
     add_violence,
     battle,
     faction_name,
     kill_civilians,
     pick,
+    roulette,
     state_loss,
+    town_links,
 )
 
 RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
@@ -74,18 +76,20 @@ def _operate(model, band: int, fac, rng) -> None:
     x, y = divmod(int(b.cell[band]), h)
     f = b.fighters[band]
     options: list[tuple[int, float, int]] = []  # (operation, weight, target)
-    ux, uy = np.divmod(u.cell[: u.n], h)
-    near = u.active[: u.n] & (np.maximum(np.abs(ux - x), np.abs(uy - y)) <= reach)
-    for i in np.flatnonzero(near):
-        ratio = f / (f + u.troops[i])
-        options.append((RAID if u.role[i] == GARRISON else AMBUSH, ratio * ratio, int(i)))
+    n = u.n
+    ux, uy = np.divmod(u.cell[:n], h)
+    near = np.flatnonzero(u.active[:n] & (np.maximum(np.abs(ux - x), np.abs(uy - y)) <= reach))
+    if near.size:
+        ratio = f / (f + u.troops[near])
+        options += zip(np.where(u.role[near] == GARRISON, RAID, AMBUSH).tolist(), (ratio * ratio).tolist(),
+                       near.tolist(), strict=True)
     tx, ty = w.towns.x, w.towns.y
-    towns = np.flatnonzero(np.maximum(np.abs(tx - x), np.abs(ty - y)) <= reach)
-    for t in towns:
-        if _arteries_of_town(model, int(t)).size:
-            options.append((IED, 0.3, int(t)))
+    links = town_links(w)
+    for t in np.flatnonzero(np.maximum(np.abs(tx - x), np.abs(ty - y)) <= reach).tolist():
+        if links[t]:
+            options.append((IED, 0.3, t))
             if model.town_cut_share[t] > 0:
-                options.append((BLOCKADE, 0.2 + 0.4 * fac.governs, int(t)))
+                options.append((BLOCKADE, 0.2 + 0.4 * fac.governs, t))
     x0, x1, y0, y1 = max(x - reach, 0), x + reach + 1, max(y - reach, 0), y + reach + 1
     if (model.layers["mine"].data[x0:x1, y0:y1] > 0).any():
         options.append((MINE, 0.2, -1))
@@ -94,8 +98,7 @@ def _operate(model, band: int, fac, rng) -> None:
         options.append((PUNISH, fac.brutality, -1))
     if not options:
         return
-    weights = np.array([o[1] for o in options])
-    op, _, target = options[int(rng.choice(len(options), p=weights / weights.sum()))]
+    op, _, target = options[roulette(rng, np.array([o[1] for o in options]))]
     if op in (RAID, AMBUSH):
         battle(model, band, target, int(u.cell[target]), band_attacks=True,
                sub_type="Armed clash")
@@ -104,8 +107,8 @@ def _operate(model, band: int, fac, rng) -> None:
     elif op == IED:
         _ied(model, band, target, rng)
     elif op == BLOCKADE:
-        for e in _arteries_of_town(model, target):
-            _set_artery_cell(model, int(e), target, 2)
+        for e, _ in town_links(w)[target]:
+            _set_artery_cell(model, e, target, 2)
         model.events.add(model.date, STRATEGIC, "Other", faction_name(model, band),
                           f"blockade of {w.towns.name[target]}", int(tx[target]) * h + int(ty[target]))
     elif op == MINE:
@@ -120,11 +123,6 @@ def _operate(model, band: int, fac, rng) -> None:
         d = kill_civilians(model, cell, 1.0 + model.cfg.insurgents.k_punish * fac.brutality, INSURGENT, int(b.faction[band]))
         if d:
             model.events.add(model.date, VAC, "Attack", faction_name(model, band), "Civilians (informers)", cell, d, d)
-
-
-def _arteries_of_town(model, t: int) -> np.ndarray:
-    a = model.world.arteries
-    return np.flatnonzero((a.town_a == t) | (a.town_b == t))
 
 
 def _set_artery_cell(model, e: int, town: int, status: int) -> int:
@@ -147,8 +145,7 @@ def _contest_near(model, cell: int) -> None:
 
 
 def _ied(model, band: int, town: int, rng) -> None:
-    edges = _arteries_of_town(model, town)
-    e = int(pick(rng, edges))
+    e, _ = pick(rng, town_links(model.world)[town])
     status = 2 if rng.random() < model.cfg.insurgents.p_ied_cut else 1
     cell = _set_artery_cell(model, e, town, status)
     u = model.units

@@ -1,5 +1,5 @@
-"""Band-turn kernels: the draws and arithmetic of the insurgent bands' daily turns
-(:mod:`sim.sahel.bands`), many bands per call.
+"""Fight-phase kernels: the insurgent bands' daily turns (:mod:`sim.sahel.bands`), many bands
+per call, and the arteries the columns may not take (:mod:`sim.sahel.phases.fight`).
 
 The bands' turn draws from the ``insurgents`` stream band by band: the operate draw, the
 operation's own draws, then the move's 12 step draws and 7 noise draws. :func:`band_turns`
@@ -85,3 +85,23 @@ def settle_moves(m, pending, cand, noise, log_people, troops_near, fighters, fac
             if score > best or j == 0:
                 best, kbest = score, j
         cell[band] = cand[k, kbest]
+
+
+@kernel
+def cut_arteries(status, cell_xy, cell_ptr, h, out):
+    """``out[e]``: one of artery ``e``'s cells (``cell_xy[cell_ptr[e]:cell_ptr[e + 1]]``) is cut
+    (``status`` 2 in the flat cell field)."""
+    for e in range(cell_ptr.size - 1):
+        cut = False
+        for k in range(cell_ptr[e], cell_ptr[e + 1]):
+            if status[cell_xy[k, 0] * h + cell_xy[k, 1]] == 2:
+                cut = True
+                break
+        out[e] = cut
+
+
+def cut_arteries_py(status, cell_xy, cell_ptr, h, out):
+    """Readable twin of :func:`cut_arteries`: a running count of cut cells, compared at the ends."""
+    cut_cells = status[cell_xy[:, 0].astype(np.int64) * h + cell_xy[:, 1]] == 2
+    before = np.concatenate([[0], np.cumsum(cut_cells)])
+    out[:] = before[cell_ptr[1:]] > before[cell_ptr[:-1]]
