@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import sim
+from sim.core.jit import kernel
 from sim.sahel.engagement import roulette, town_links
 from sim.sahel.kernels import fight as kb
+from sim.sahel.kernels.draws import bounded, stream_handle, uniform
 from sim.world.build import build_world
 
 H, WD, N_FAC = 9, 11, 3
@@ -34,10 +36,11 @@ def _inputs(seed: int, n: int = 60):
 def _day(fn_turns, fn_settle, rng, x, steps, speed, max_band=600.0):
     """One day of band turns with the kernels; an operating band only draws one number here."""
     n = x["fighters"].size
+    stream = stream_handle(rng) if fn_turns is kb.band_turns else rng
     cand, noise, pending = np.empty((n, kb.N_CAND), np.int64), np.empty((n, kb.N_CAND)), np.empty(n, np.int64)
     start, resume, stops = 0, False, []
     while True:
-        k, band, why = fn_turns(rng, start, resume, n, x["fighters"], x["faction"], x["cell"], x["t_disrupted"],
+        k, band, why = fn_turns(stream, start, resume, n, x["fighters"], x["faction"], x["cell"], x["t_disrupted"],
                                 x["rel_operate"], x["leaders"], x["t_leader_due"], x["p_operate"],
                                 x["leaders_per_band"], x["dur"], steps, speed, max_band, H, WD, cand, noise, pending)
         if k:
@@ -96,10 +99,10 @@ def _legacy_day(rng, x, steps, speed, max_band=600.0):
     return stops
 
 
-KERNELS = {"njit": (kb.band_turns, kb.settle_moves), "py_func": (kb.band_turns.py_func, kb.settle_moves.py_func)}
+KERNELS = {"njit": (kb.band_turns, kb.settle_moves), "py": (kb.band_turns_py, kb.settle_moves.py_func)}
 
 
-@pytest.mark.parametrize("impl", ["njit", "py_func"])
+@pytest.mark.parametrize("impl", ["njit", "py"])
 @pytest.mark.parametrize("speed", [0, 1, 3, 7])
 @pytest.mark.parametrize("seed", range(6))
 def test_band_turns_match_the_per_band_turn(seed, speed, impl):
@@ -115,28 +118,47 @@ def test_band_turns_match_the_per_band_turn(seed, speed, impl):
         assert a.random() == b.random()
 
 
+@kernel
+def _draws(stream, lows, highs, out_int, out_uniform):
+    for k in range(lows.size):
+        out_int[k] = bounded(stream, lows[k], highs[k])
+        out_uniform[k] = uniform(stream)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kernel_draws_are_numpys_draws(seed):
+    # bounded and uniform on the stream itself, interleaved with numpy's own calls on it.
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    g = np.random.default_rng(seed + 1000)
+    lows = g.integers(-5, 5, 50)
+    highs = lows + g.choice([1, 2, 3, 7, 13, 2**31 + 1, 2**32 - 1, 2**32], 50)  # 2**31 + 1 rejects often
+    got_int, got_uniform = np.zeros(50, np.int64), np.zeros(50)
+    for _ in range(4):
+        _draws(stream_handle(b), lows, highs, got_int, got_uniform)
+        want = [(int(a.integers(lo, hi)), a.random()) for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True)]
+        assert list(zip(got_int.tolist(), got_uniform.tolist(), strict=True)) == want
+        assert a.bit_generator.state == b.bit_generator.state  # the 32-bit half-word buffer included
+        assert a.integers(-3, 4, 12).tolist() == b.integers(-3, 4, 12).tolist()
+        assert a.random(7).tolist() == b.random(7).tolist()
+
+
 @pytest.mark.parametrize("speed", [1, 2, 3, 20, 2**30])
-def test_numba_generator_draws_what_numpy_draws(speed):
-    # The kernels' draws on numba's Generator, interleaved with numpy's own draws on the same one.
+def test_band_turns_draw_what_their_twin_draws(speed):
     for seed in range(30):
         a, b = np.random.default_rng(seed), np.random.default_rng(seed)
         x = _inputs(seed, n=8)
         x["fighters"][:] = 10.0
         x["p_operate"][:] = 0.0
         for steps in range(10):
-            for fn in (kb.band_turns, kb.band_turns.py_func):
-                rng = a if fn is kb.band_turns else b
+            out = []
+            for fn, rng in ((kb.band_turns, stream_handle(a)), (kb.band_turns_py, b)):
                 cand, noise = np.zeros((8, kb.N_CAND), np.int64), np.zeros((8, kb.N_CAND))
-                cells = x["cell"].copy()
-                fn(rng, 0, False, 8, x["fighters"], x["faction"], cells, x["t_disrupted"], x["rel_operate"],
-                   x["leaders"].copy(), x["t_leader_due"].copy(), x["p_operate"], x["leaders_per_band"], x["dur"],
-                   steps, speed, 1e9, H, WD, cand, noise, np.zeros(8, np.int64))
-                if fn is kb.band_turns:
-                    got = (cand.copy(), noise.copy())
-                else:
-                    np.testing.assert_array_equal(got[0], cand)
-                    np.testing.assert_array_equal(got[1], noise)
-            assert a.integers(0, 5, 3).tolist() == b.integers(0, 5, 3).tolist()
+                fn(rng, 0, False, 8, x["fighters"], x["faction"], x["cell"].copy(), x["t_disrupted"],
+                   x["rel_operate"], x["leaders"].copy(), x["t_leader_due"].copy(), x["p_operate"],
+                   x["leaders_per_band"], x["dur"], steps, speed, 1e9, H, WD, cand, noise, np.zeros(8, np.int64))
+                out.append((cand, noise))
+            np.testing.assert_array_equal(out[0][0], out[1][0])
+            np.testing.assert_array_equal(out[0][1], out[1][1])
             assert a.bit_generator.state == b.bit_generator.state
 
 

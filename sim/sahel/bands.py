@@ -17,6 +17,7 @@ import numpy as np
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
 from sim.sahel.kernels import fight as kb
+from sim.sahel.kernels.draws import stream_handle
 from sim.sahel.engagement import (
     add_violence,
     battle,
@@ -51,9 +52,10 @@ def band_operations(model) -> None:
     people, troops_near, rel_operate = model.field("people"), model.field("troops_near"), model.leaders.rel_operate
     cand, noise = np.empty((n, kb.N_CAND), np.int64), np.empty((n, kb.N_CAND))
     pending = np.empty(n, np.int64)
+    stream = stream_handle(rng)
     start, resume = 0, False
     while True:
-        k, band, why = kb.band_turns(rng, start, resume, n, b.fighters, b.faction, b.cell, b.t_disrupted, rel_operate,
+        k, band, why = kb.band_turns(stream, start, resume, n, b.fighters, b.faction, b.cell, b.t_disrupted, rel_operate,
                                      b.leaders, b.t_leader_due, p_operate, leaders_per_band, dur, model.steps,
                                      m.band_speed, m.max_band, w.height, w.width, cand, noise, pending)
         if k:

@@ -5,10 +5,10 @@ The bands' turn draws from the ``insurgents`` stream band by band: the operate d
 operation's own draws, then the move's 12 step draws and 7 noise draws. :func:`band_turns`
 draws for a run of bands up to the first that operates (its operation stays plain Python) or
 splits, and updates their leadership; :func:`settle_moves` then scores each pending move's
-candidate cells. The draws are numba's ``np.random.Generator`` methods, which call the same bit
-generator as numpy with the same algorithms: each kernel's ``py_func`` run on a numpy
-Generator is its twin, and tests/test_fight_speed2.py checks that both draw the same numbers
-and leave the stream in the same state.
+candidate cells. The kernel draws on the stream itself (:mod:`sim.sahel.kernels.draws`: the
+same bit generator, numpy's algorithms); its twin :func:`band_turns_py` draws with numpy's own
+calls, and tests/test_fight_speed2.py checks that both draw the same numbers and leave the
+stream in the same state.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.jit import kernel
+from sim.sahel.kernels.draws import bounded, uniform
 
 DONE, OPERATE, SPLIT = 0, 1, 2  # why band_turns stopped
 N_CAND = 7  # a move weighs the band's own cell and six random cells within reach
 
 
 @kernel
-def band_turns(rng, start, resume, n, fighters, faction, cell, t_disrupted, rel_operate, leaders, t_leader_due,
+def band_turns(stream, start, resume, n, fighters, faction, cell, t_disrupted, rel_operate, leaders, t_leader_due,
                p_operate, leaders_per_band, dur_disruption, steps, speed, max_band, h, wd, cand, noise, pending):
     """Bands ``start..n-1`` in turn: skip a band without fighters; draw whether it operates
     (chance ``p_operate`` of its faction, a third of it while disrupted, times
@@ -30,33 +31,66 @@ def band_turns(rng, start, resume, n, fighters, faction, cell, t_disrupted, rel_
     draw its move (steps in -speed..speed, six in x then six in y, and one noise per candidate)
     into row ``m`` of ``cand`` (candidate cells, its own first, clipped to the map) and
     ``noise``, with ``pending[m] = band``; replace a leader who is due; stop after a band that
-    must split (more than ``max_band`` fighters and a leader).
+    must split (more than ``max_band`` fighters and a leader). ``stream``: the ``insurgents``
+    stream's :func:`~sim.sahel.kernels.draws.stream_handle`.
 
     Returns ``(m, band, why)``: the pending moves written, where it stopped, and why
     (``DONE`` with ``band == n``, ``OPERATE`` or ``SPLIT``).
     """
     m = 0
+    d = np.empty(12, np.int64)
     for band in range(start, n):
         f = faction[band]
         if not (resume and band == start):
             if fighters[band] <= 0:
                 continue
             factor = 0.33 if t_disrupted[band] > steps else 1.0
-            if rng.random() < p_operate[f] * factor * rel_operate[band]:
+            if uniform(stream) < p_operate[f] * factor * rel_operate[band]:
                 return m, band, OPERATE
         if speed != 0:
-            d = rng.integers(-speed, speed + 1, 12)
+            for j in range(12):
+                d[j] = bounded(stream, -speed, speed + 1)
             here = cell[band]
             x, y = here // h, here % h
             cand[m, 0] = here
             for j in range(N_CAND - 1):
                 cand[m, j + 1] = min(max(x + d[j], 0), wd - 1) * h + min(max(y + d[6 + j], 0), h - 1)
-            noise[m, :] = rng.random(N_CAND)
+            for j in range(N_CAND):
+                noise[m, j] = uniform(stream)
             pending[m] = band
             m += 1
         lpb, dur = leaders_per_band[f], dur_disruption[f]
         if leaders[band] < lpb and steps >= t_leader_due[band] >= 0:
             leaders[band] += 1  # an experienced fighter steps up
+            t_leader_due[band] = steps + dur if leaders[band] < lpb else -1
+        if leaders[band] == 0 and t_leader_due[band] < 0:
+            t_leader_due[band] = steps + dur
+        if fighters[band] > max_band and leaders[band] >= 1:
+            return m, band, SPLIT
+    return m, n, DONE
+
+
+def band_turns_py(rng, start, resume, n, fighters, faction, cell, t_disrupted, rel_operate, leaders, t_leader_due,
+                  p_operate, leaders_per_band, dur_disruption, steps, speed, max_band, h, wd, cand, noise, pending):
+    """Readable twin of :func:`band_turns`, drawing with numpy's own calls on ``rng``."""
+    m = 0
+    for band in range(start, n):
+        f = faction[band]
+        if not (resume and band == start):
+            if fighters[band] <= 0:
+                continue
+            if rng.random() < p_operate[f] * (0.33 if t_disrupted[band] > steps else 1.0) * rel_operate[band]:
+                return m, band, OPERATE
+        if speed != 0:
+            d = rng.integers(-speed, speed + 1, 12)  # six x steps, then six y steps
+            x, y = divmod(int(cell[band]), h)
+            cand[m] = [cell[band], *np.clip(x + d[:6], 0, wd - 1) * h + np.clip(y + d[6:], 0, h - 1)]
+            noise[m] = rng.random(N_CAND)
+            pending[m] = band
+            m += 1
+        lpb, dur = leaders_per_band[f], dur_disruption[f]
+        if leaders[band] < lpb and steps >= t_leader_due[band] >= 0:
+            leaders[band] += 1
             t_leader_due[band] = steps + dur if leaders[band] < lpb else -1
         if leaders[band] == 0 and t_leader_due[band] < 0:
             t_leader_due[band] = steps + dur
