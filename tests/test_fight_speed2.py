@@ -208,3 +208,21 @@ def test_cut_arteries_matches_its_twin(impl):
         (kb.cut_arteries if impl == "njit" else kb.cut_arteries.py_func)(status, xy, ptr, H, got)
         kb.cut_arteries_py(status, xy, ptr, H, want)
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_operation_options_match_their_twin(impl):
+    g = np.random.default_rng(17)
+    fn = kb.operation_options if impl == "njit" else kb.operation_options.py_func
+    for _ in range(200):
+        n_units, n_towns = int(g.integers(0, 30)), int(g.integers(0, 12))
+        args = (int(g.integers(0, WD)), int(g.integers(0, H)), float(g.choice([1.0, 37.0, 500.0])), int(g.integers(0, 6)),
+                H, g.integers(0, H * WD, n_units).astype(np.int32), g.random(n_units) < 0.8,
+                g.choice([0.0, 12.0, 300.0], n_units), g.random(n_units) < 0.5, g.integers(0, WD, n_towns).astype(np.int32),
+                g.integers(0, H, n_towns).astype(np.int32), g.random(n_towns) < 0.7, g.choice([0.0, 0.5], n_towns), 0.44)
+        size = n_units + 2 * n_towns
+        got = [np.full(size, -9, np.int64), np.full(size, -9.0), np.full(size, -9, np.int64)]
+        want = [a.copy() for a in got]
+        assert fn(*args, *got) == kb.operation_options_py(*args, *want)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)

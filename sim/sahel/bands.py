@@ -16,8 +16,6 @@ import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
 from sim.output.events import REMOTE, STRATEGIC, VAC
-from sim.sahel.kernels import fight as kb
-from sim.sahel.kernels.draws import stream_handle
 from sim.sahel.engagement import (
     add_violence,
     battle,
@@ -28,8 +26,9 @@ from sim.sahel.engagement import (
     state_loss,
     town_links,
 )
-
-RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
+from sim.sahel.kernels import fight as kb
+from sim.sahel.kernels.draws import stream_handle
+from sim.sahel.kernels.fight import AMBUSH, BLOCKADE, IED, MINE, PUNISH, RAID
 
 
 def band_operations(model) -> None:
@@ -76,31 +75,24 @@ def _operate(model, band: int, fac, rng) -> None:
     w, u, b = model.world, model.units, model.bands
     h, reach = w.height, model.cfg.insurgents.band_range
     x, y = divmod(int(b.cell[band]), h)
-    f = b.fighters[band]
-    options: list[tuple[int, float, int]] = []  # (operation, weight, target)
-    n = u.n
-    ux, uy = np.divmod(u.cell[:n], h)
-    near = np.flatnonzero(u.active[:n] & (np.maximum(np.abs(ux - x), np.abs(uy - y)) <= reach))
-    if near.size:
-        ratio = f / (f + u.troops[near])
-        options += zip(np.where(u.role[near] == GARRISON, RAID, AMBUSH).tolist(), (ratio * ratio).tolist(),
-                       near.tolist(), strict=True)
-    tx, ty = w.towns.x, w.towns.y
-    links = town_links(w)
-    for t in np.flatnonzero(np.maximum(np.abs(tx - x), np.abs(ty - y)) <= reach).tolist():
-        if links[t]:
-            options.append((IED, 0.3, t))
-            if model.town_cut_share[t] > 0:
-                options.append((BLOCKADE, 0.2 + 0.4 * fac.governs, t))
+    n, tx, ty = u.n, w.towns.x, w.towns.y
+    size = n + 2 * len(tx) + 2
+    ops, weights, targets = np.empty(size, np.int64), np.empty(size), np.empty(size, np.int64)
+    k = kb.operation_options(x, y, b.fighters[band], reach, h, u.cell[:n], u.active[:n], u.troops[:n],
+                             u.role[:n] == GARRISON, tx, ty, np.array([bool(t) for t in town_links(w)]),
+                             model.town_cut_share, 0.2 + 0.4 * fac.governs, ops, weights, targets)
     x0, x1, y0, y1 = max(x - reach, 0), x + reach + 1, max(y - reach, 0), y + reach + 1
     if (model.layers["mine"].data[x0:x1, y0:y1] > 0).any():
-        options.append((MINE, 0.2, -1))
+        ops[k], weights[k], targets[k] = MINE, 0.2, -1
+        k += 1
     tips = model.layers["tips"].data[x0:x1, y0:y1]
     if tips.sum() > 0:
-        options.append((PUNISH, fac.brutality, -1))
-    if not options:
+        ops[k], weights[k], targets[k] = PUNISH, fac.brutality, -1
+        k += 1
+    if k == 0:
         return
-    op, _, target = options[roulette(rng, np.array([o[1] for o in options]))]
+    choice = roulette(rng, weights[:k])
+    op, target = int(ops[choice]), int(targets[choice])
     if op in (RAID, AMBUSH):
         battle(model, band, target, int(u.cell[target]), band_attacks=True,
                sub_type="Armed clash")

@@ -1,5 +1,5 @@
-"""Fight-phase kernels: the insurgent bands' daily turns (:mod:`sim.sahel.bands`), many bands
-per call, and the arteries the columns may not take (:mod:`sim.sahel.phases.fight`).
+"""Fight-phase kernels: the insurgent bands' daily turns and their operations' targets
+(:mod:`sim.sahel.bands`), and the arteries the columns may not take (:mod:`sim.sahel.phases.fight`).
 
 The bands' turn draws from the ``insurgents`` stream band by band: the operate draw, the
 operation's own draws, then the move's 12 step draws and 7 noise draws. :func:`band_turns`
@@ -19,6 +19,7 @@ from sim.core.jit import kernel
 from sim.sahel.kernels.draws import bounded, uniform
 
 DONE, OPERATE, SPLIT = 0, 1, 2  # why band_turns stopped
+RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)  # a band's operations
 N_CAND = 7  # a move weighs the band's own cell and six random cells within reach
 
 
@@ -139,3 +140,45 @@ def cut_arteries_py(status, cell_xy, cell_ptr, h, out):
     cut_cells = status[cell_xy[:, 0].astype(np.int64) * h + cell_xy[:, 1]] == 2
     before = np.concatenate([[0], np.cumsum(cut_cells)])
     out[:] = before[cell_ptr[1:]] > before[cell_ptr[:-1]]
+
+
+@kernel
+def operation_options(x, y, f, reach, h, unit_cell, unit_active, unit_troops, unit_is_garrison, town_x, town_y,
+                      town_linked, town_cut_share, w_blockade, ops, weights, targets):
+    """A band's operations against units and towns within ``reach`` of ``(x, y)``, in the order
+    the roulette weighs them: each active unit (a garrison to raid, a column to ambush; weight
+    the squared force ratio ``f / (f + troops)``), then each town with arteries (an IED, weight
+    0.3, and a blockade where its arteries are already cut, weight ``w_blockade``). Writes
+    ``ops``, ``weights`` and ``targets`` (unit or town) and returns how many."""
+    k = 0
+    for i in range(unit_cell.size):
+        if unit_active[i] and max(abs(unit_cell[i] // h - x), abs(unit_cell[i] % h - y)) <= reach:
+            ratio = f / (f + unit_troops[i])
+            ops[k], weights[k], targets[k] = (RAID if unit_is_garrison[i] else AMBUSH), ratio * ratio, i
+            k += 1
+    for t in range(town_x.size):
+        if town_linked[t] and max(abs(town_x[t] - x), abs(town_y[t] - y)) <= reach:
+            ops[k], weights[k], targets[k] = IED, 0.3, t
+            k += 1
+            if town_cut_share[t] > 0:
+                ops[k], weights[k], targets[k] = BLOCKADE, w_blockade, t
+                k += 1
+    return k
+
+
+def operation_options_py(x, y, f, reach, h, unit_cell, unit_active, unit_troops, unit_is_garrison, town_x, town_y,
+                         town_linked, town_cut_share, w_blockade, ops, weights, targets):
+    """Readable twin of :func:`operation_options`, as a list of options."""
+    ux, uy = np.divmod(unit_cell, h)
+    options = []
+    for i in np.flatnonzero(unit_active & (np.maximum(np.abs(ux - x), np.abs(uy - y)) <= reach)):
+        ratio = f / (f + unit_troops[i])
+        options.append((RAID if unit_is_garrison[i] else AMBUSH, ratio * ratio, i))
+    for t in np.flatnonzero(np.maximum(np.abs(town_x - x), np.abs(town_y - y)) <= reach):
+        if town_linked[t]:
+            options.append((IED, 0.3, t))
+            if town_cut_share[t] > 0:
+                options.append((BLOCKADE, w_blockade, t))
+    for k, (op, wt, target) in enumerate(options):
+        ops[k], weights[k], targets[k] = op, wt, target
+    return len(options)
