@@ -12,8 +12,6 @@ state may follow). Leaders are replaced from experienced fighters after
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
@@ -24,53 +22,77 @@ from sim.sahel.engagement import (
     faction_name,
     kill_civilians,
     pick,
+    roulette,
     state_loss,
+    town_links,
 )
-
-RAID, AMBUSH, IED, BLOCKADE, MINE, PUNISH = range(6)
+from sim.sahel.kernels import fight as kb
+from sim.sahel.kernels.draws import stream_handle
+from sim.sahel.kernels.fight import AMBUSH, BLOCKADE, IED, MINE, PUNISH, RAID
 
 
 def band_operations(model) -> None:
+    """Each band's turn, in band order: operate (plain Python, :func:`_operate`), move,
+    leadership and split. The draws and arithmetic of runs of bands that do not operate are
+    kernels (:mod:`sim.sahel.kernels.bands`); a band that operates or splits hands back here,
+    after the pending moves are settled on the people as they are then."""
     b, rng = model.bands, model.streams["insurgents"]
-    for band in range(b.n):
-        if b.fighters[band] <= 0:
-            continue
-        fac = model.cfg.insurgents.factions[faction_name(model, band)]
-        disrupted = b.t_disrupted[band] > model.steps
-        if rng.random() < fac.p_operate * (0.33 if disrupted else 1.0) * model.leaders.rel_operate[band]:
-            _operate(model, band, fac, rng)
-        _move(model, band, rng)
-        _lead_and_split(model, band, fac)
+    n = b.n
+    if n == 0:
+        return
+    facs = [model.cfg.insurgents.factions[name] for name in model.faction_names]
+    p_operate = np.array([f.p_operate for f in facs])
+    leaders_per_band = np.array([f.leaders_per_band for f in facs], np.int64)
+    dur = np.array([f.dur_leader_disruption for f in facs], np.int64)
+    home = np.array([f.home_range for f in facs], np.int64)
+    heart_x = np.array([hx for hx, _ in model.heartland], np.int64)
+    heart_y = np.array([hy for _, hy in model.heartland], np.int64)
+    w, m = model.world, model.cfg.mechanisms
+    people, troops_near, rel_operate = model.field("people"), model.field("troops_near"), model.leaders.rel_operate
+    cand, noise = np.empty((n, kb.N_CAND), np.int64), np.empty((n, kb.N_CAND))
+    pending = np.empty(n, np.int64)
+    stream = stream_handle(rng)
+    start, resume = 0, False
+    while True:
+        k, band, why = kb.band_turns(stream, start, resume, n, b.fighters, b.faction, b.cell, b.t_disrupted, rel_operate,
+                                     b.leaders, b.t_leader_due, p_operate, leaders_per_band, dur, model.steps,
+                                     m.band_speed, m.max_band, w.height, w.width, cand, noise, pending)
+        if k:
+            log_people = np.log1p(people[cand[:k].ravel()])
+            kb.settle_moves(k, pending, cand, noise, log_people, troops_near, b.fighters, b.faction, heart_x, heart_y,
+                            home, w.height, b.cell)
+        if why == kb.OPERATE:
+            _operate(model, band, facs[b.faction[band]], rng)
+            start, resume = band, True
+        elif why == kb.SPLIT:
+            _split(model, band, facs[b.faction[band]])
+            start, resume = band + 1, False
+        else:
+            return
 
 
 def _operate(model, band: int, fac, rng) -> None:
     w, u, b = model.world, model.units, model.bands
     h, reach = w.height, model.cfg.insurgents.band_range
     x, y = divmod(int(b.cell[band]), h)
-    f = b.fighters[band]
-    options: list[tuple[int, float, int]] = []  # (operation, weight, target)
-    ux, uy = np.divmod(u.cell[: u.n], h)
-    near = u.active[: u.n] & (np.maximum(np.abs(ux - x), np.abs(uy - y)) <= reach)
-    for i in np.flatnonzero(near):
-        ratio = f / (f + u.troops[i])
-        options.append((RAID if u.role[i] == GARRISON else AMBUSH, ratio * ratio, int(i)))
-    tx, ty = w.towns.x, w.towns.y
-    towns = np.flatnonzero(np.maximum(np.abs(tx - x), np.abs(ty - y)) <= reach)
-    for t in towns:
-        if _arteries_of_town(model, int(t)).size:
-            options.append((IED, 0.3, int(t)))
-            if model.town_cut_share[t] > 0:
-                options.append((BLOCKADE, 0.2 + 0.4 * fac.governs, int(t)))
+    n, tx, ty = u.n, w.towns.x, w.towns.y
+    size = n + 2 * len(tx) + 2
+    ops, weights, targets = np.empty(size, np.int64), np.empty(size), np.empty(size, np.int64)
+    k = kb.operation_options(x, y, b.fighters[band], reach, h, u.cell[:n], u.active[:n], u.troops[:n],
+                             u.role[:n] == GARRISON, tx, ty, np.array([bool(t) for t in town_links(w)]),
+                             model.town_cut_share, 0.2 + 0.4 * fac.governs, ops, weights, targets)
     x0, x1, y0, y1 = max(x - reach, 0), x + reach + 1, max(y - reach, 0), y + reach + 1
     if (model.layers["mine"].data[x0:x1, y0:y1] > 0).any():
-        options.append((MINE, 0.2, -1))
+        ops[k], weights[k], targets[k] = MINE, 0.2, -1
+        k += 1
     tips = model.layers["tips"].data[x0:x1, y0:y1]
     if tips.sum() > 0:
-        options.append((PUNISH, fac.brutality, -1))
-    if not options:
+        ops[k], weights[k], targets[k] = PUNISH, fac.brutality, -1
+        k += 1
+    if k == 0:
         return
-    weights = np.array([o[1] for o in options])
-    op, _, target = options[int(rng.choice(len(options), p=weights / weights.sum()))]
+    choice = roulette(rng, weights[:k])
+    op, target = int(ops[choice]), int(targets[choice])
     if op in (RAID, AMBUSH):
         battle(model, band, target, int(u.cell[target]), band_attacks=True,
                sub_type="Armed clash")
@@ -79,8 +101,8 @@ def _operate(model, band: int, fac, rng) -> None:
     elif op == IED:
         _ied(model, band, target, rng)
     elif op == BLOCKADE:
-        for e in _arteries_of_town(model, target):
-            _set_artery_cell(model, int(e), target, 2)
+        for e, _ in town_links(w)[target]:
+            _set_artery_cell(model, e, target, 2)
         model.events.add(model.date, STRATEGIC, "Other", faction_name(model, band),
                           f"blockade of {w.towns.name[target]}", int(tx[target]) * h + int(ty[target]))
     elif op == MINE:
@@ -95,11 +117,6 @@ def _operate(model, band: int, fac, rng) -> None:
         d = kill_civilians(model, cell, 1.0 + model.cfg.insurgents.k_punish * fac.brutality, INSURGENT, int(b.faction[band]))
         if d:
             model.events.add(model.date, VAC, "Attack", faction_name(model, band), "Civilians (informers)", cell, d, d)
-
-
-def _arteries_of_town(model, t: int) -> np.ndarray:
-    a = model.world.arteries
-    return np.flatnonzero((a.town_a == t) | (a.town_b == t))
 
 
 def _set_artery_cell(model, e: int, town: int, status: int) -> int:
@@ -122,8 +139,7 @@ def _contest_near(model, cell: int) -> None:
 
 
 def _ied(model, band: int, town: int, rng) -> None:
-    edges = _arteries_of_town(model, town)
-    e = int(pick(rng, edges))
+    e, _ = pick(rng, town_links(model.world)[town])
     status = 2 if rng.random() < model.cfg.insurgents.p_ied_cut else 1
     cell = _set_artery_cell(model, e, town, status)
     u = model.units
@@ -138,53 +154,12 @@ def _ied(model, band: int, town: int, rng) -> None:
                       "Military Forces" if hit.size else "artery", cell, int(killed), 0)
 
 
-def _move(model, band: int, rng) -> None:
-    """Move towards people, away from troops and back towards the heartland once beyond
-    ``home_range``: the best of a few random cells within reach."""
-    w, b = model.world, model.bands
-    speed = model.cfg.mechanisms.band_speed
-    if speed == 0:
-        return
-    h, wd = w.height, w.width
-    here = int(b.cell[band])
-    x, y = divmod(here, h)
-    # Six x steps, then six y steps: one call draws the same 32-bit stream as two of six.
-    d = rng.integers(-speed, speed + 1, 12).tolist()
-    dx, dy = d[:6], d[6:]
-    if speed <= x < wd - speed and speed <= y < h - speed:  # inland: no step leaves the map
-        cells = [here] + [here + i * h + j for i, j in zip(dx, dy, strict=True)]
-    else:
-        cells = [here] + [min(max(x + i, 0), wd - 1) * h + min(max(y + j, 0), h - 1)
-                          for i, j in zip(dx, dy, strict=True)]
-    hx, hy = model.heartland[b.faction[band]]
-    home = model.cfg.insurgents.factions[faction_name(model, band)].home_range
-    at = np.array(cells)
-    # The score, term by term in float64 as numpy would (log1p stays numpy's): people draw,
-    # troops repel, distance beyond the home range pulls back, and a little noise.
-    log_people = np.log1p(model.field("people")[at]).tolist()
-    troops = model.field("troops_near")[at].tolist()
-    noise = rng.random(len(cells)).tolist()
-    f1 = float(b.fighters[band]) + 1.0
-    best, k = -math.inf, 0
-    for j, c in enumerate(cells):
-        beyond = max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0)
-        score = 0.2 * log_people[j] - troops[j] / f1 - 0.1 * beyond + 0.1 * noise[j]
-        if score > best or j == 0:  # the first best, as np.argmax
-            best, k = score, j
-    b.cell[band] = cells[k]
-
-
-def _lead_and_split(model, band: int, fac) -> None:
+def _split(model, band: int, fac) -> None:
+    """Split a band grown beyond ``max_band`` in two (whole people); the new half has one leader."""
     b = model.bands
-    if b.leaders[band] < fac.leaders_per_band and model.steps >= b.t_leader_due[band] >= 0:
-        b.leaders[band] += 1  # an experienced fighter steps up
-        b.t_leader_due[band] = model.steps + fac.dur_leader_disruption if b.leaders[band] < fac.leaders_per_band else -1
-    if b.leaders[band] == 0 and b.t_leader_due[band] < 0:
-        b.t_leader_due[band] = model.steps + fac.dur_leader_disruption
-    if b.fighters[band] > model.cfg.mechanisms.max_band and b.leaders[band] >= 1:
-        half = float(b.fighters[band] // 2)  # fighters are whole people
-        b.fighters[band] -= half
-        new = b.add(int(b.faction[band]), int(b.cell[band]), half, 1)
-        b.experience[new] = b.experience[band] / 2
-        b.experience[band] /= 2
-        b.t_leader_due[new] = model.steps + fac.dur_leader_disruption
+    half = float(b.fighters[band] // 2)  # fighters are whole people
+    b.fighters[band] -= half
+    new = b.add(int(b.faction[band]), int(b.cell[band]), half, 1)
+    b.experience[new] = b.experience[band] / 2
+    b.experience[band] /= 2
+    b.t_leader_due[new] = model.steps + fac.dur_leader_disruption

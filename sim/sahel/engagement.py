@@ -17,6 +17,7 @@ with the named streams ``forces`` and ``harm``. Rules and their sources:
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from sim.sahel.deterrence import add_fear
 from sim.sahel.leaders import band_leader_killed
 
 __all__ = ["fire", "collateral", "kill_civilians", "add_violence", "suspect_community", "state_loss",
-           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "pick"]
+           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "pick", "roulette", "town_links"]
 
 
 def local_density(model, cell: int) -> float:
@@ -185,3 +186,32 @@ def pick(rng: np.random.Generator, items):
     """One of ``items`` at random: the draw and the item of ``rng.choice(items)``
     (``integers(0, len(items))``) without its checks, which cost more than the fight itself."""
     return items[rng.integers(0, len(items))]
+
+
+def roulette(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """An index drawn in proportion to ``weights``: the draw and the index of
+    ``rng.choice(len(weights), p=weights / weights.sum())`` without its checks (one ``random()``
+    against the same normalised cumulative sum); weights that are not a valid distribution go
+    to ``rng.choice`` itself, errors included."""
+    total = weights.sum()
+    if not (0.0 < total < math.inf and (weights >= 0).all()):
+        return int(rng.choice(len(weights), p=weights / total))
+    cdf = (weights / total).cumsum()
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))
+
+
+_LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def town_links(world) -> list[list[tuple[int, int]]]:
+    """Per town, ``(artery, town at its other end)`` for each artery ending there, in artery
+    order. Arteries never change: built once per world."""
+    links = _LINKS.get(world)
+    if links is None:
+        a = world.arteries
+        links = [[(e, int(a.town_b[e] if a.town_a[e] == t else a.town_a[e]))
+                  for e in np.flatnonzero((a.town_a == t) | (a.town_b == t)).tolist()]
+                 for t in range(len(world.towns))]
+        _LINKS[world] = links
+    return links

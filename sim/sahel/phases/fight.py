@@ -29,7 +29,9 @@ from sim.sahel.engagement import (
     operating_countries,
     pick,
     suspect_community,
+    town_links,
 )
+from sim.sahel.kernels import fight as kf
 
 
 def fight(model) -> None:
@@ -42,10 +44,12 @@ def fight(model) -> None:
 def strikes(model) -> None:
     w, b, rng = model.world, model.bands, model.streams["forces"]
     m = model.cfg.mechanisms
-    band_country = w.country.reshape(-1)[b.cell[: b.n]]
     detected = np.flatnonzero(model.isr.ground_detected)  # ground-directed: platforms strike in isr.strike
+    if detected.size == 0:
+        return
+    band_country = w.country.reshape(-1)[b.cell[: b.n]]
     for c, rate in enumerate(model.strikes_per_day):
-        if rate <= 0 or detected.size == 0:
+        if rate <= 0:
             continue
         allowed = np.isin(band_country[detected], operating_countries(model, c))
         targets = detected[allowed]
@@ -92,15 +96,22 @@ def columns(model) -> None:
     cut = None
     owner, role, active = u.owner[: u.n], u.role[: u.n], u.active[: u.n]
     state_columns = np.flatnonzero((owner == STATE) & (role == COLUMN) & active)
+    hosts: dict[int, np.ndarray] = {}  # a country's state columns
     for i in np.flatnonzero((role == COLUMN) & active).tolist():
-        prof = profiles[u.partner[i]] if u.owner[i] == PARTNER else None
+        prof = profiles[u.partner[i]] if owner[i] == PARTNER else None
         if prof is not None and prof.collective_punishment and state_columns.size:
-            host = state_columns[u.country[state_columns] == u.country[i]]  # accompanies a state column
-            if host.size:
+            c = int(u.country[i])
+            if c not in hosts:
+                hosts[c] = state_columns[u.country[state_columns] == c]
+            host = hosts[c]
+            if host.size:  # accompanies a state column
                 u.cell[i] = u.cell[int(host[(model.steps // m.dur_patrol + i) % host.size])]
         elif (model.steps + i) % m.dur_patrol == 0:
             if cut is None:  # no column changes an artery: one look a day
-                cut = _cut_arteries(model)
+                a = w.arteries
+                cut = np.empty(len(a), np.bool_)
+                kf.cut_arteries(model.field("artery_status"), a.cell_xy, a.cell_ptr, h, cut)
+                cut = cut.tolist()
             _move_column(model, i, cut)
         if cand.size:
             c = int(u.country[i])
@@ -124,27 +135,13 @@ def columns(model) -> None:
                                  f"Civilians ({COMMUNITIES[comm]})", cell)
 
 
-def _move_column(model, i: int, cut: np.ndarray) -> None:
+def _move_column(model, i: int, cut: list[bool]) -> None:
     """Move column ``i`` to a town one open artery away (``cut``: per artery, cut somewhere)."""
     w, u, rng = model.world, model.units, model.streams["forces"]
-    a = w.arteries
-    here = int(u.town[i])
-    edges = np.flatnonzero((a.town_a == here) | (a.town_b == here))
     allowed = operating_countries(model, int(u.country[i]))
-    options = []
-    for e in edges:
-        other = int(a.town_b[e] if a.town_a[e] == here else a.town_a[e])
-        if w.towns.country[other] in allowed and not cut[e]:
-            options.append(other)
+    country = w.towns.country
+    options = [other for e, other in town_links(w)[int(u.town[i])] if country[other] in allowed and not cut[e]]
     if options:
         t = int(pick(rng, options))
         u.town[i] = t
         u.cell[i] = int(w.towns.x[t]) * w.height + int(w.towns.y[t])
-
-
-def _cut_arteries(model) -> np.ndarray:
-    """Per artery: one of its cells is cut (status 2)."""
-    a, h = model.world.arteries, model.world.height
-    cut_cells = model.field("artery_status")[a.cell_xy[:, 0].astype(np.int64) * h + a.cell_xy[:, 1]] == 2
-    before = np.concatenate([[0], np.cumsum(cut_cells)])
-    return before[a.cell_ptr[1:]] > before[a.cell_ptr[:-1]]
