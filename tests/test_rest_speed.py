@@ -42,3 +42,36 @@ def test_zone_sums_matches_its_twin_and_the_masked_sums(seed, impl):
         assert p[~z_state & ~z_ins].sum() / p_tot == out[g, 3] / max(out[g, 0], 1.0)
         assert float((~z_state).mean()) == out[g, 4] / out[g, 5]
 
+
+def _full_table_box_sum(field, radius, out):
+    """The box sum over the full summed-area table (the kernel before it skipped empty rows)."""
+    w, h = field.shape
+    sat = np.zeros((w + 1, h + 1))
+    for x in range(w):
+        row = 0.0
+        for y in range(h):
+            row += field[x, y]
+            sat[x + 1, y + 1] = sat[x, y + 1] + row
+    for x in range(w):
+        x0, x1 = max(x - radius, 0), min(x + radius + 1, w)
+        for y in range(h):
+            y0, y1 = max(y - radius, 0), min(y + radius + 1, h)
+            v = sat[x1, y1] - sat[x0, y1] - sat[x1, y0] + sat[x0, y0]
+            out[x, y] = v if v > 1e-6 else 0.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_box_sum_on_sparse_fields_has_the_bits_of_the_full_table(seed):
+    g = np.random.default_rng(seed)
+    for _ in range(20):
+        w, h = g.integers(1, 30, 2)
+        field = np.zeros((w, h))
+        k = int(g.integers(0, field.size + 1)) if g.random() < 0.3 else int(g.integers(0, 6))
+        field.reshape(-1)[g.integers(0, field.size, k)] = g.random(k) * g.choice([1e-3, 1.0, 1e4, 1e9])
+        radius = int(g.integers(0, 6))
+        want = np.full_like(field, 7.0)
+        _full_table_box_sum(field, radius, want)
+        for fn in (kf.box_sum, kf.box_sum.py_func):
+            got = np.full_like(field, 9.0)
+            fn(field, radius, got)
+            assert np.array_equal(got, want) and not np.signbit(got).any()

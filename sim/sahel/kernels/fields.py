@@ -18,22 +18,62 @@ def box_sum(field, radius, out):
     O(cells) via a summed-area table (Crow 1984), independent of the radius. ``field`` must be
     non-negative: sums below 1e-6 are round-off residues of the table and are returned as 0
     (otherwise they would count as armed presence).
+
+    Sparse fields are cheap: a row of zeros would repeat the table's previous row, so the table
+    keeps one row per nonzero row of ``field`` (``table[at[x]]`` is the full table's row ``x``);
+    a square whose rows hold nothing up to its right edge reads equal entries, so it is 0 without
+    reading them. The same bits as the full table.
     """
     w, h = field.shape
-    sat = np.zeros((w + 1, h + 1))
+    first = np.full(w, h)  # first nonzero column of each row (h: none)
     for x in range(w):
-        row = 0.0
-        for y in range(h):
-            row += field[x, y]
-            sat[x + 1, y + 1] = sat[x, y + 1] + row
+        nonzero = 0
+        for y in range(h):  # a loop numba vectorises, then the first nonzero of the rows with one
+            nonzero += field[x, y] != 0.0
+        if nonzero:
+            for y in range(h):
+                if field[x, y] != 0.0:
+                    first[x] = y
+                    break
+    table = np.empty((np.count_nonzero(first < h) + 1, h + 1))
+    table[0, :] = 0.0
+    at = np.zeros(w + 1, np.int64)
+    k = 0
+    for x in range(w):
+        if first[x] < h:
+            table[k + 1, 0] = 0.0
+            for y in range(first[x]):
+                table[k + 1, y + 1] = table[k, y + 1]
+            row = 0.0
+            for y in range(first[x], h):
+                row += field[x, y]
+                table[k + 1, y + 1] = table[k, y + 1] + row
+            k += 1
+        at[x + 1] = k
     for x in range(w):
         x0 = max(x - radius, 0)
         x1 = min(x + radius + 1, w)
-        for y in range(h):
-            y0 = max(y - radius, 0)
+        a, b = table[at[x0]], table[at[x1]]
+        y_first = h  # the first nonzero column of the rows of the square
+        if at[x0] != at[x1]:
+            for xx in range(x0, x1):
+                y_first = min(y_first, first[xx])
+        start = max(y_first - radius, 0)  # squares left of it hold nothing
+        o = out[x]
+        o[:start] = 0.0
+        inner = min(max(start, radius), h)  # squares clipped at the left edge
+        for y in range(start, inner):
             y1 = min(y + radius + 1, h)
-            v = sat[x1, y1] - sat[x0, y1] - sat[x1, y0] + sat[x0, y0]
-            out[x, y] = v if v > 1e-6 else 0.0
+            v = b[y1] - a[y1] - b[0] + a[0]
+            o[y] = v if v > 1e-6 else 0.0
+        end = max(h - radius - 1, inner)  # squares clipped at neither edge (a loop numba vectorises)
+        for y in range(inner, end):
+            v = b[y + radius + 1] - a[y + radius + 1] - b[y - radius] + a[y - radius]
+            o[y] = v if v > 1e-6 else 0.0
+        for y in range(end, h):
+            y0 = max(y - radius, 0)
+            v = b[h] - a[h] - b[y0] + a[y0]
+            o[y] = v if v > 1e-6 else 0.0
 
 
 def box_sum_py(field, radius, out):
