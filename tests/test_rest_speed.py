@@ -75,3 +75,34 @@ def test_box_sum_on_sparse_fields_has_the_bits_of_the_full_table(seed):
             got = np.full_like(field, 9.0)
             fn(field, radius, got)
             assert np.array_equal(got, want) and not np.signbit(got).any()
+
+
+def _artery_inputs(seed: int, w: int = 9, h: int = 7, n_art: int = 6, n_towns: int = 5):
+    g = np.random.default_rng(seed)
+    status = g.choice([0, 0, 1, 2], w * h).astype(np.int8)
+    last_attack = g.integers(-50, 40, w * h)
+    fighters_near = g.choice([0.0, 0.0, 30.0], w * h)
+    lengths = g.integers(1, 6, n_art)
+    ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    cell_xy = np.stack([g.integers(0, w, ptr[-1]), g.integers(0, h, ptr[-1])], axis=1).astype(np.int32)
+    town_a, town_b = g.integers(0, n_towns, n_art).astype(np.int32), g.integers(0, n_towns, n_art).astype(np.int32)
+    supplies = g.choice([0.0, 0.5, 40.0, 88.5, 90.0], n_towns)
+    return status, last_attack, fighters_near, cell_xy, ptr, town_a, town_b, supplies
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_artery_and_town_kernels_match_their_twins(seed, impl):
+    status, last_attack, fighters_near, cell_xy, ptr, town_a, town_b, supplies = _artery_inputs(seed)
+    h, n_art, n_towns = 7, ptr.size - 1, supplies.size
+    results = []
+    for fn, towns in ((getattr(kf.reopen_arteries, impl, kf.reopen_arteries), getattr(kf.town_supplies, impl, kf.town_supplies)),
+                      (kf.reopen_arteries_py, kf.town_supplies_py)):
+        st, cut = status.copy(), np.ones(n_art, np.bool_)
+        fn(st, np.flatnonzero(st), last_attack, fighters_near, 40, 30, cell_xy, ptr, h, cut)
+        sup, blockaded, share = supplies.copy(), np.zeros(n_towns, np.bool_), np.full(n_towns, np.nan)
+        towns(town_a, town_b, cut, sup, 90.0, blockaded, share)
+        results.append((st, cut, sup, blockaded, share))
+    for got, want in zip(*results, strict=True):
+        assert np.array_equal(got, want)
+

@@ -93,16 +93,17 @@ def update_control(control, troops_near, fighters_near, default, rate, scale):
     ``(C - A) / (C + A + scale)`` where there is presence, and towards ``default`` where
     there is none (nominal administration).
     """
-    for i in range(control.size):
-        c = troops_near.flat[i]
-        a = fighters_near.flat[i]
+    flat, troops, fighters = control.reshape(-1), troops_near.reshape(-1), fighters_near.reshape(-1)
+    for i in range(flat.size):
+        c = troops[i]
+        a = fighters[i]
         if c + a > 0.0:
             target = (c - a) / (c + a + scale)
             if a == 0.0:
                 target = max(target, default)
         else:
             target = default
-        control.flat[i] += rate * (target - control.flat[i])
+        flat[i] += rate * (target - flat[i])
 
 
 def update_control_py(control, troops_near, fighters_near, default, rate, scale):
@@ -221,3 +222,59 @@ def zone_sums_py(control, people, cells, ptr, state_zone, insurgent_zone, out):
         p, z = people[at], control[at]
         state, ins = z >= state_zone, z <= insurgent_zone
         out[g] = [p.sum(), p[state].sum(), p[ins].sum(), p[~state & ~ins].sum(), (~state).sum(), at.size]
+
+
+@kernel
+def reopen_arteries(status, hit, last_attack, fighters_near, step, dur_repair, cell_xy, ptr, height, cut):
+    """Arteries: a contested or cut cell (``status > 0``; ``hit``: the cells with a status) reopens
+    (0) once ``dur_repair`` days have passed since its last attack with no fighters within reach;
+    then ``cut[e]``: artery ``e`` (cells ``cell_xy[ptr[e]:ptr[e + 1]]``, at least one) has a cut
+    cell (status 2)."""
+    for c in hit:
+        if status[c] > 0 and step - last_attack[c] >= dur_repair and fighters_near[c] == 0:
+            status[c] = 0
+    for e in range(ptr.size - 1):
+        cut[e] = False
+        for i in range(ptr[e], ptr[e + 1]):
+            if status[cell_xy[i, 0] * height + cell_xy[i, 1]] == 2:
+                cut[e] = True
+                break
+
+
+def reopen_arteries_py(status, hit, last_attack, fighters_near, step, dur_repair, cell_xy, ptr, height, cut):
+    """Readable twin of :func:`reopen_arteries`, with numpy."""
+    hit = hit[status[hit] > 0]
+    quiet = (step - last_attack[hit] >= dur_repair) & (fighters_near[hit] == 0)
+    status[hit[quiet]] = 0
+    cut_cells = (status[cell_xy[:, 0] * height + cell_xy[:, 1]] == 2).astype(np.int64)
+    cut[:] = np.add.reduceat(cut_cells, ptr[:-1]) > 0 if cut.size else False
+
+
+@kernel
+def town_supplies(town_a, town_b, cut, supplies, supply_days, blockaded, cut_share):
+    """Towns: the share of their arteries (ends ``town_a``, ``town_b``) that are ``cut``; a town
+    all of whose arteries are cut is ``blockaded`` (a town with none never is); its ``supplies``
+    fall by a day's worth (to 0), an open town's refill by three days' (to ``supply_days``)."""
+    n = supplies.size
+    n_art, n_cut = np.zeros(n), np.zeros(n)
+    for e in range(cut.size):
+        n_art[town_a[e]] += 1.0
+        n_art[town_b[e]] += 1.0
+        if cut[e]:
+            n_cut[town_a[e]] += 1.0
+            n_cut[town_b[e]] += 1.0
+    for t in range(n):
+        cut_share[t] = n_cut[t] / max(n_art[t], 1.0) if n_art[t] > 0 else 0.0
+        blockaded[t] = n_art[t] > 0 and n_cut[t] == n_art[t]
+        supplies[t] = max(supplies[t] - 1.0, 0.0) if blockaded[t] else min(supplies[t] + 3.0, supply_days)
+
+
+def town_supplies_py(town_a, town_b, cut, supplies, supply_days, blockaded, cut_share):
+    """Readable twin of :func:`town_supplies`, with numpy."""
+    n = supplies.size
+    n_art = np.bincount(town_a, minlength=n) + np.bincount(town_b, minlength=n)
+    c = cut.astype(np.int64)
+    n_cut = np.bincount(town_a, weights=c, minlength=n) + np.bincount(town_b, weights=c, minlength=n)
+    cut_share[:] = np.where(n_art > 0, n_cut / np.maximum(n_art, 1), 0.0)
+    blockaded[:] = (n_art > 0) & (n_cut == n_art)
+    supplies[:] = np.where(blockaded, np.maximum(supplies - 1.0, 0.0), np.minimum(supplies + 3.0, supply_days))
