@@ -106,3 +106,48 @@ def test_artery_and_town_kernels_match_their_twins(seed, impl):
     for got, want in zip(*results, strict=True):
         assert np.array_equal(got, want)
 
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_detection_kernels_match_their_twins_and_the_numpy_code(seed, impl):
+    from sim.sahel.kernels import detection as kd
+
+    g = np.random.default_rng(seed)
+    n_cells, n, n_countries = 50, 40, 4
+    cells = g.integers(0, n_cells, n)
+    country = g.integers(0, n_countries, n_cells).astype(np.int8)
+    people = g.choice([0.0, 1.0, 250.0, 30_000.0], n_cells)
+    tips = np.floor(people * g.random(n_cells))
+    control = g.uniform(-1, 1, n_cells)
+    troops_near = g.choice([0.0, 0.0, 12.5, 3_000.0], n_cells)
+    surv, intel = g.random(n_countries), g.choice([0.0, 0.4], n_countries)
+    leak = g.choice([0.0, 0.3], n_countries)
+    faction, rel_leader = g.integers(0, 3, n).astype(np.int8), g.random(3)
+    fighters, leaders = g.choice([0.0, 5.0, 80.0], n), g.integers(0, 3, n)
+    u1, u2, u3 = g.random(n), g.random(n), g.random(n)
+    scalars = (0.3, 100.0, 0.05)
+    hazard_fn = kd.ground_hazard if impl == "njit" else kd.ground_hazard.py_func
+    sight_fn = kd.sightings if impl == "njit" else kd.sightings.py_func
+    out = []
+    for hz, sight in ((hazard_fn, sight_fn), (kd.ground_hazard_py, kd.sightings_py)):
+        hazard, intel_b, leak_b = np.empty(n), np.empty(n), np.empty(n)
+        hz(cells, country, people, tips, control, troops_near, surv, intel, leak, *scalars, hazard, intel_b, leak_b)
+        detected, leader_detected = np.empty(n, np.bool_), np.empty(n, np.bool_)
+        p = 1 - np.exp(-hazard)
+        sight(p, u1, u2, u3, intel_b, leak_b, rel_leader, faction, fighters, leaders, detected, leader_detected)
+        out.append((hazard, intel_b, leak_b, detected, leader_detected))
+    # the numpy code of the perceive phase before the kernels
+    k = country[cells]
+    tip_share = tips[cells] / np.maximum(people[cells], 1.0) * scalars[0] * np.clip(control[cells], 0, 1)
+    presence = troops_near[cells] / scalars[1]
+    hazard = scalars[2] * (surv[k] * presence + intel[k] + tip_share)
+    hazard = np.where(troops_near[cells] > 0, hazard, 0.0)
+    p = 1 - np.exp(-hazard)
+    warned = (intel[k] > 0) & (u3 < leak[k])
+    detected = (u1 < p) & ~warned & (fighters > 0)
+    leader_detected = detected & (u2 < p * rel_leader[faction]) & (leaders > 0)
+    out.append((hazard, intel[k], leak[k], detected, leader_detected))
+    for a, b in zip(out[0], out[1], strict=True):
+        assert np.array_equal(a, b)
+    for a, b in zip(out[0], out[2], strict=True):
+        assert np.array_equal(a, b)

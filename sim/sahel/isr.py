@@ -59,6 +59,8 @@ class IsrState:
         self.ground_detected = np.zeros(0, np.bool_)  # bands detected today by ground forces alone
         self.strikes = np.zeros(len(w.country_names))  # strikes and raids since the last record, by country
         self.cfg_seen = None                   # the config the coverage was built from
+        self.support_key = None                # (config, partners present) the country support was built for
+        self.support: tuple[np.ndarray, ...] = ()  # per country: surveillance, intelligence, leak, strikes (perceive)
         self.rng = rngs.stream(cfg.seed, "isr")
 
 
