@@ -151,3 +151,36 @@ def test_detection_kernels_match_their_twins_and_the_numpy_code(seed, impl):
         assert np.array_equal(a, b)
     for a, b in zip(out[0], out[2], strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_harm_kernels_match_their_twins(seed, impl):
+    from sim.core.codes import DISPLACED, HOME
+    from sim.sahel.kernels import harm as kh
+
+    g = np.random.default_rng(seed)
+    n, n_cells, n_countries = 60, 20, 4
+    community = g.integers(0, 3, n).astype(np.int8)
+    people = g.choice([0, 1, 7, 300], n).astype(np.int32)
+    status = g.choice([HOME, DISPLACED], n).astype(np.int8)
+    home = g.integers(0, n_cells, n).astype(np.int32)
+    country = g.integers(0, n_countries, n_cells).astype(np.int8)
+    rows = g.permutation(n)[:40].astype(np.int32)
+    groups_fn = kh.groups_of if impl == "njit" else kh.groups_of.py_func
+    take_fn = kh.take_deaths if impl == "njit" else kh.take_deaths.py_func
+    for k in range(3):
+        mine = groups_fn(rows, community, people, k)
+        assert np.array_equal(mine, kh.groups_of_py(rows, community, people, k))
+        taken = np.minimum(g.integers(0, 5, mine.size), people[mine]).astype(np.int64)
+        out = []
+        for fn in (take_fn, kh.take_deaths_py):
+            stocks = [g.integers(1000, 2000, n_countries).astype(np.float64) for _ in range(3)]
+            stocks = [s.copy() for s in stocks] if not out else [s.copy() for s in out[0][1]]
+            before = [s.copy() for s in stocks]
+            p = people.copy()
+            fn(mine, taken, 2, p, status, home, country, *stocks)
+            out.append((p, before, stocks))
+        assert np.array_equal(out[0][0], out[1][0])
+        for a, b in zip(out[0][2], out[1][2], strict=True):
+            assert np.array_equal(a, b)
