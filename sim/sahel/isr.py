@@ -40,6 +40,7 @@ from sim.output.events import BATTLES, REMOTE
 from sim.rules.search import koopman_1946_hazard
 from sim.sahel import leaders
 from sim.sahel.engagement import band_loss, collateral, faction_name, kill_civilians, kill_leader
+from sim.sahel.phases.timeline import presence_dates
 
 __all__ = ["IsrState", "perceive", "strike", "platform_present"]
 
@@ -94,7 +95,10 @@ def _refresh(model) -> None:
     """Rebuild orbits and the coverage fields when the platforms present or the config change."""
     s, w = model.isr, model.world
     profiles = model.cfg.levers.platforms
-    present = np.array([platform_present(model, p) for p in profiles.values()], np.bool_)
+    partners = model.partner_names
+    present = np.array([dates is not None and dates[0] <= model.date < dates[1]
+                        and (p.operator not in partners or bool(model.partner_present[partners.index(p.operator)]))
+                        for p, dates in zip(profiles.values(), presence_dates(profiles), strict=True)], np.bool_)
     if s.cfg_seen is model.cfg and np.array_equal(present, s.present):
         return
     for i, name in enumerate(profiles):
