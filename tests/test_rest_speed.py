@@ -184,3 +184,35 @@ def test_harm_kernels_match_their_twins(seed, impl):
         assert np.array_equal(out[0][0], out[1][0])
         for a, b in zip(out[0][2], out[1][2], strict=True):
             assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_band_evidence_matches_its_twin_and_the_rule(seed, impl):
+    import math
+
+    from sim.rules.levers import pattern_of_life
+    from sim.sahel.kernels import detection as kd
+
+    g = np.random.default_rng(seed)
+    n = 50
+    evidence0 = g.random(n) * g.choice([0.0, 1.0, 3.0], n)
+    threshold = g.exponential(1.0, n)
+    warned = g.random(n) < 0.2
+    rel_leader, faction = g.random(3), g.integers(0, 3, n).astype(np.int8)
+    hazard = g.random(n) * g.choice([0.0, 1.0], n)
+    boost = 1.0 + g.choice([0.0, 0.5], n)
+    leaders, fighters = g.integers(0, 3, n), g.choice([0.0, 4.0], n)
+    decay = math.exp(-1.0 / 60.0)
+    fn = kd.band_evidence if impl == "njit" else kd.band_evidence.py_func
+    out = []
+    for f in (fn, kd.band_evidence_py):
+        ev, located = evidence0.copy(), np.empty(n, np.bool_)
+        f(ev, threshold, warned, rel_leader, faction, hazard, boost, decay, leaders, fighters, located)
+        out.append((ev, located))
+    ev = evidence0.copy()  # the rule as pattern_of_life called it before the kernel
+    ev[warned] = 0.0
+    located = pattern_of_life(ev, rel_leader[faction] * hazard * boost, 60.0, threshold)
+    out.append((ev, located & (leaders > 0) & (fighters > 0)))
+    for got in out[1:]:
+        assert np.array_equal(out[0][0], got[0]) and np.array_equal(out[0][1], got[1])

@@ -55,3 +55,30 @@ def sightings_py(p, u1, u2, u3, intel_b, leak_b, rel_leader, faction, fighters, 
     warned = (intel_b > 0) & (u3 < leak_b)
     detected[:] = (u1 < p) & ~warned & (fighters > 0)
     leader_detected[:] = detected & (u2 < p * rel_leader[faction]) & (leaders > 0)
+
+
+@kernel
+def band_evidence(evidence, threshold, warned, rel_leader, faction, hazard, boost, decay, leaders, fighters,
+                  leader_detected):
+    """Pattern of life on each band's leadership (:func:`sim.rules.levers.pattern_of_life`, per
+    band): evidence is lost if the band was warned, grows by ``rel_leader * hazard * boost`` or,
+    without any, decays by ``decay``; a band's leaders are located once it reaches their
+    threshold (and it has leaders and fighters)."""
+    for i in range(evidence.size):
+        if warned[i]:
+            evidence[i] = 0.0
+        inc = rel_leader[faction[i]] * hazard[i] * boost[i]
+        if inc <= 0:
+            evidence[i] *= decay
+        evidence[i] += max(inc, 0.0)
+        leader_detected[i] = evidence[i] >= threshold[i] and leaders[i] > 0 and fighters[i] > 0
+
+
+def band_evidence_py(evidence, threshold, warned, rel_leader, faction, hazard, boost, decay, leaders, fighters,
+                     leader_detected):
+    """Readable twin of :func:`band_evidence`, with numpy."""
+    evidence[warned] = 0.0
+    inc = rel_leader[faction] * hazard * boost
+    evidence[inc <= 0] *= decay
+    evidence += np.maximum(inc, 0.0)
+    leader_detected[:] = (evidence >= threshold) & (leaders > 0) & (fighters > 0)
