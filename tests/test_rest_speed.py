@@ -17,23 +17,29 @@ def _zone_inputs(seed: int, n_cells: int = 900, n_groups: int = 3):
     control[g.random(n_cells) < 0.1] = STATE_ZONE  # on the thresholds
     control[g.random(n_cells) < 0.1] = INSURGENT_ZONE
     people = g.choice([0.0, 1.0, 37.0, 5_000.0, 2.5e6], n_cells)  # whole people
-    country = g.integers(0, n_groups + 1, n_cells)  # country n_groups is not a core one
-    by_country = [np.flatnonzero(country == i) for i in range(n_groups)]
-    ptr = np.cumsum([0] + [c.size for c in by_country])
-    return control, people, np.concatenate(by_country), ptr
+    country = np.repeat(g.integers(0, n_groups + 1, n_cells // 6), 6)  # in runs; n_groups is not a core country
+    country[g.random(country.size) < 0.2] = n_groups
+    starts, stops, ptr = [], [], [0]
+    for i in range(n_groups):  # runs of consecutive cells, as CountryCells builds them
+        cells = np.flatnonzero(country == i)
+        breaks = np.flatnonzero(np.diff(cells) != 1) + 1
+        starts += cells[np.concatenate([[0], breaks])].tolist() if cells.size else []
+        stops += (cells[np.concatenate([breaks - 1, [cells.size - 1]])] + 1).tolist() if cells.size else []
+        ptr.append(len(starts))
+    return control[: country.size], people[: country.size], np.array(starts), np.array(stops), np.array(ptr), country
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("impl", ["njit", "py_func"])
 def test_zone_sums_matches_its_twin_and_the_masked_sums(seed, impl):
-    control, people, cells, ptr = _zone_inputs(seed)
+    control, people, starts, stops, ptr, country = _zone_inputs(seed)
     fn = kf.zone_sums if impl == "njit" else kf.zone_sums.py_func
     out, twin = np.full((ptr.size, 6), np.nan), np.full((ptr.size, 6), np.nan)
-    fn(control, people, cells, ptr, STATE_ZONE, INSURGENT_ZONE, out)
-    kf.zone_sums_py(control, people, cells, ptr, STATE_ZONE, INSURGENT_ZONE, twin)
+    fn(control, people, starts, stops, ptr, STATE_ZONE, INSURGENT_ZONE, out)
+    kf.zone_sums_py(control, people, starts, stops, ptr, STATE_ZONE, INSURGENT_ZONE, twin)
     assert np.array_equal(out, twin)
-    for g in range(ptr.size):  # the shares as record computed them before (numpy masks, per group)
-        at = cells if g == 0 else cells[ptr[g - 1]:ptr[g]]
+    for g in range(ptr.size):  # the shares as record computed them before (numpy masks, per country)
+        at = np.flatnonzero(country < ptr.size - 1) if g == 0 else np.flatnonzero(country == g - 1)
         p, z = people[at], control[at]
         z_state, z_ins = z >= STATE_ZONE, z <= INSURGENT_ZONE
         p_tot = max(p.sum(), 1.0)

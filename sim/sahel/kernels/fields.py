@@ -188,37 +188,37 @@ def strongest_band_py(bands, cells, fighters, radius, best, rec):
 
 
 @kernel
-def zone_sums(control, people, cells, ptr, state_zone, insurgent_zone, out):
-    """Per group of cells (row ``g`` is ``cells[ptr[g - 1]:ptr[g]]``; row 0 is all of them):
-    people, people in state-held (``control >= state_zone``), insurgent-held
-    (``<= insurgent_zone``) and contested cells, cells not state-held, and cells (``out``:
-    (groups + 1, 6), overwritten).
+def zone_sums(control, people, starts, stops, ptr, state_zone, insurgent_zone, out):
+    """Per group of cells (group ``g`` from 1: the runs ``starts[r]:stops[r]`` of cells for ``r``
+    in ``ptr[g - 1]:ptr[g]``; row 0 is all of them): people, people in state-held
+    (``control >= state_zone``), insurgent-held (``<= insurgent_zone``) and contested cells,
+    cells not state-held, and cells (``out``: (groups + 1, 6), overwritten).
 
-    People are whole numbers, so their sums are exact whatever the order of summation (the same
-    bits as numpy's pairwise sums over the masked arrays).
+    People are whole numbers: they are summed as integers, exactly, which gives the same bits as
+    numpy's pairwise sums of the floats over the masked arrays.
     """
     out[:] = 0.0
     for g in range(1, ptr.size):
-        p_all = p_state = p_ins = p_contested = n_not_state = 0.0
-        for i in range(ptr[g - 1], ptr[g]):
-            p = people[cells[i]]
-            z = control[cells[i]]
-            state = z >= state_zone
-            ins = z <= insurgent_zone
-            p_all += p
-            p_state += p if state else 0.0
-            p_ins += p if ins else 0.0
-            p_contested += 0.0 if state or ins else p
-            n_not_state += 0.0 if state else 1.0
-        for k, v in enumerate((p_all, p_state, p_ins, p_contested, n_not_state, float(ptr[g] - ptr[g - 1]))):
+        p_all = p_state = p_ins = n_not_state = n_cells = 0
+        for r in range(ptr[g - 1], ptr[g]):
+            for c in range(starts[r], stops[r]):
+                p = np.int64(people[c])
+                state = control[c] >= state_zone
+                p_all += p
+                p_state += p if state else 0
+                p_ins += p if control[c] <= insurgent_zone else 0
+                n_not_state += 0 if state else 1
+            n_cells += stops[r] - starts[r]
+        for k, v in enumerate((p_all, p_state, p_ins, p_all - p_state - p_ins, n_not_state, n_cells)):
             out[g, k] = v
             out[0, k] += v
 
 
-def zone_sums_py(control, people, cells, ptr, state_zone, insurgent_zone, out):
+def zone_sums_py(control, people, starts, stops, ptr, state_zone, insurgent_zone, out):
     """Readable twin of :func:`zone_sums`, with numpy masks."""
+    runs = [np.arange(a, b) for a, b in zip(starts, stops, strict=True)]
     for g in range(ptr.size):
-        at = cells if g == 0 else cells[ptr[g - 1]:ptr[g]]
+        at = np.concatenate(runs[ptr[g - 1]:ptr[g]] if g else runs) if runs else np.zeros(0, np.int64)
         p, z = people[at], control[at]
         state, ins = z >= state_zone, z <= insurgent_zone
         out[g] = [p.sum(), p[state].sum(), p[ins].sum(), p[~state & ~ins].sum(), (~state).sum(), at.size]

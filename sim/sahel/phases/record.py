@@ -50,22 +50,28 @@ def reset_interval(model) -> None:
 @dataclass
 class CountryCells:
     """The core countries and their cells, built once (countries never change): ``core`` their
-    ids, ``labels`` their names; their cells (indexing the cell fields) one country after the
-    other, each ascending, country ``core[g]`` at ``cells[ptr[g]:ptr[g + 1]]``."""
+    ids, ``labels`` their names; their cells as runs of consecutive flat cell indices
+    ``starts[r]:stops[r]``, country ``core[g]``'s runs ``r`` in ``ptr[g]:ptr[g + 1]``."""
 
     core: np.ndarray
     labels: tuple[str, ...]
-    cells: np.ndarray
+    starts: np.ndarray
+    stops: np.ndarray
     ptr: np.ndarray
 
     @classmethod
     def of(cls, world) -> CountryCells:
         country = world.country.reshape(-1)
         core = np.flatnonzero(world.is_core_country)
-        by_country = [np.flatnonzero(country == i) for i in core]
-        ptr = np.cumsum([0] + [c.size for c in by_country])
-        cells = np.concatenate(by_country) if by_country else np.zeros(0, np.int64)
-        return cls(core, tuple(world.country_names[i] for i in core), cells, ptr)
+        starts, stops, ptr = [], [], [0]
+        for i in core:
+            cells = np.flatnonzero(country == i)
+            breaks = np.flatnonzero(np.diff(cells) != 1) + 1
+            starts.append(cells[np.concatenate([[0], breaks])] if cells.size else cells)
+            stops.append(cells[np.concatenate([breaks - 1, [cells.size - 1]])] + 1 if cells.size else cells)
+            ptr.append(ptr[-1] + starts[-1].size)
+        join = (lambda parts: np.concatenate(parts).astype(np.int64)) if core.size else (lambda _: np.zeros(0, np.int64))
+        return cls(core, tuple(world.country_names[i] for i in core), join(starts), join(stops), np.array(ptr))
 
 
 def record(model) -> None:
@@ -109,8 +115,8 @@ def record(model) -> None:
     rec.put_many(row, "refugees", labels, refugees[core])
     rec.put_many(row, "displaced_in", labels, displaced_in[core])
     sums = np.empty((core.size + 1, 6))  # people by zone, and cells (kernels.fields.zone_sums)
-    zone_sums(model.field("control"), model.field("people"), cells.cells, cells.ptr, STATE_ZONE, INSURGENT_ZONE,
-              sums)
+    zone_sums(model.field("control"), model.field("people"), cells.starts, cells.stops, cells.ptr, STATE_ZONE,
+              INSURGENT_ZONE, sums)
     p_tot = np.maximum(sums[:, 0], 1.0)
     groups = ("all", *labels)
     rec.put_many(row, "pop_share_state_control", groups, sums[:, 1] / p_tot)
