@@ -222,3 +222,24 @@ def test_band_evidence_matches_its_twin_and_the_rule(seed, impl):
     out.append((ev, located & (leaders > 0) & (fighters > 0)))
     for got in out[1:]:
         assert np.array_equal(out[0][0], got[0]) and np.array_equal(out[0][1], got[1])
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_scatter_and_box_sum_at_match_bincount_and_box_sum(seed, impl):
+    g = np.random.default_rng(seed)
+    w, h = 23, 17
+    for _ in range(10):
+        k = int(g.integers(0, 40))
+        cells = g.integers(0, w * h, k)
+        weights = g.random(k) * g.choice([0.0, 1.0, 350.5], k)
+        field = np.full(w * h, 5.0)
+        (kf.scatter_add if impl == "njit" else kf.scatter_add.py_func)(field, cells, weights)
+        assert np.array_equal(field, np.bincount(cells, weights=weights, minlength=w * h))
+        radius = int(g.integers(0, 5))
+        want, got = np.full((w, h), 7.0), np.full((w, h), 9.0)
+        kf.box_sum(field.reshape(w, h), radius, want)
+        (kf.box_sum_at if impl == "njit" else kf.box_sum_at.py_func)(field.reshape(w, h), cells, radius, got)
+        assert np.array_equal(got, want)
+        _full_table_box_sum(field.reshape(w, h), radius, want)
+        assert np.array_equal(got, want)

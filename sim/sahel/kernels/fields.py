@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.jit import kernel
+from sim.core.jit import inline, kernel
 
 
 @kernel
@@ -35,6 +35,26 @@ def box_sum(field, radius, out):
                 if field[x, y] != 0.0:
                     first[x] = y
                     break
+    _box_sum_rows(field, first, radius, out)
+
+
+@kernel
+def box_sum_at(field, cells, radius, out):
+    """:func:`box_sum` of a field whose nonzero cells are all among the flat indices ``cells``
+    (it need not read the rest of the field to find them)."""
+    w, h = field.shape
+    first = np.full(w, h)
+    for c in cells:
+        x, y = c // h, c % h
+        if field[x, y] != 0.0 and y < first[x]:
+            first[x] = y
+    _box_sum_rows(field, first, radius, out)
+
+
+@inline
+def _box_sum_rows(field, first, radius, out):
+    """:func:`box_sum` given the first nonzero column of each row of ``field`` (``h``: none)."""
+    w, h = field.shape
     table = np.empty((np.count_nonzero(first < h) + 1, h + 1))
     table[0, :] = 0.0
     at = np.zeros(w + 1, np.int64)
@@ -278,3 +298,12 @@ def town_supplies_py(town_a, town_b, cut, supplies, supply_days, blockaded, cut_
     cut_share[:] = np.where(n_art > 0, n_cut / np.maximum(n_art, 1), 0.0)
     blockaded[:] = (n_art > 0) & (n_cut == n_art)
     supplies[:] = np.where(blockaded, np.maximum(supplies - 1.0, 0.0), np.minimum(supplies + 3.0, supply_days))
+
+
+@kernel
+def scatter_add(out, cells, weights):
+    """``out`` (flat) set to the sum of ``weights`` by cell, added in their order (what
+    ``np.bincount(cells, weights, minlength=out.size)`` computes), in place."""
+    out[:] = 0.0
+    for i in range(cells.size):
+        out[cells[i]] += weights[i]

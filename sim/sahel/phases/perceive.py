@@ -14,19 +14,19 @@ import numpy as np
 
 from sim.sahel import deterrence, isr
 from sim.sahel.kernels.detection import ground_hazard, sightings
-from sim.sahel.kernels.fields import box_sum
+from sim.sahel.kernels.fields import box_sum_at, scatter_add
 
 
 def perceive(model) -> None:
     """Presence fields and today's detection of bands and their leaders."""
-    w, u, b = model.world, model.units, model.bands
-    n_cells = w.width * w.height
+    u, b = model.units, model.bands
     act = u.active[: u.n]
-    model.field("troops")[:] = np.bincount(u.cell[: u.n][act], weights=u.troops[: u.n][act], minlength=n_cells)
-    model.field("fighters")[:] = np.bincount(b.cell[: b.n], weights=b.fighters[: b.n], minlength=n_cells)
+    unit_cells = u.cell[: u.n][act]
+    scatter_add(model.field("troops"), unit_cells, u.troops[: u.n][act])
+    scatter_add(model.field("fighters"), b.cell[: b.n], b.fighters[: b.n])
     r = model.cfg.mechanisms.vision
-    box_sum(model.layers["troops"].data, r, model.layers["troops_near"].data)
-    box_sum(model.layers["fighters"].data, r, model.layers["fighters_near"].data)
+    box_sum_at(model.layers["troops"].data, unit_cells, r, model.layers["troops_near"].data)
+    box_sum_at(model.layers["fighters"].data, b.cell[: b.n], r, model.layers["fighters_near"].data)
     _detect(model)
     deterrence.decay(model)
     isr.perceive(model)
