@@ -181,30 +181,30 @@ def harm_units_py(acc, people_by_comm, people, harm_scale, out):
 
 
 @kernel
-def strongest_band(bands, cells, fighters, radius, best, rec):
+def strongest_band(bands, cells, fighters, radius, rec):
     """The strongest band within ``radius`` of each cell: bands in the order given, each taking
     the cells of its (2r+1) x (2r+1) square (clipped at the edges) where it is strictly stronger
-    than the best so far (``best``: fighters, ``rec``: band, both (width, height), updated in place)."""
-    w, h = best.shape
-    for i in range(bands.size):
-        x, y = cells[i] // h, cells[i] % h
-        f = fighters[i]
+    than the band there so far (``rec``: (width, height), -1 for none, updated in place;
+    ``fighters``: indexed by band, positive for the bands given)."""
+    w, h = rec.shape
+    for band in bands:
+        x, y = cells[band] // h, cells[band] % h
+        f = fighters[band]
         for xx in range(max(x - radius, 0), min(x + radius + 1, w)):
             for yy in range(max(y - radius, 0), min(y + radius + 1, h)):
-                if best[xx, yy] < f:
-                    best[xx, yy] = f
-                    rec[xx, yy] = bands[i]
+                held = rec[xx, yy]
+                if (fighters[held] if held >= 0 else 0.0) < f:
+                    rec[xx, yy] = band
 
 
-def strongest_band_py(bands, cells, fighters, radius, best, rec):
+def strongest_band_py(bands, cells, fighters, radius, rec):
     """Readable twin of :func:`strongest_band`: each band's square as a slice."""
-    h = best.shape[1]
-    for band, cell, f in zip(bands, cells, fighters, strict=True):
-        x, y = divmod(int(cell), h)
+    h = rec.shape[1]
+    for band in bands:
+        x, y = divmod(int(cells[band]), h)
         sl = (slice(max(x - radius, 0), x + radius + 1), slice(max(y - radius, 0), y + radius + 1))
-        stronger = best[sl] < f
-        best[sl] = np.where(stronger, f, best[sl])
-        rec[sl] = np.where(stronger, band, rec[sl])
+        best = np.where(rec[sl] >= 0, fighters[np.maximum(rec[sl], 0)], 0.0)
+        rec[sl] = np.where(best < fighters[band], band, rec[sl])
 
 
 @kernel

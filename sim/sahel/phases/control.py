@@ -71,8 +71,6 @@ def assign_recruiters(model) -> None:
     """For each cell, the strongest band within ``band_range`` (the one a new recruit joins)."""
     w, b = model.world, model.bands
     r = model.cfg.insurgents.band_range
-    best = np.zeros((w.width, w.height))
     rec = model.recruiter.reshape(w.width, w.height)  # filled in place
     rec[:] = -1
-    bands = np.flatnonzero(b.fighters[: b.n] > 0)
-    strongest_band(bands, b.cell[bands].astype(np.int64), b.fighters[bands], r, best, rec)
+    strongest_band(np.flatnonzero(b.fighters[: b.n] > 0), b.cell[: b.n], b.fighters[: b.n], r, rec)
