@@ -103,6 +103,7 @@ class Recorder:
                 self.index[(m.name, group)] = len(self.series)
                 self.series.append((m.name, key["country"], key["community"], key["faction"]))
         self.values = np.full((n_records, len(self.series)), np.nan)
+        self.columns: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}  # (metric, groups) -> their columns
         self.steps = np.full(n_records, -1, dtype=np.int32)
         self.n = 0
 
@@ -116,8 +117,12 @@ class Recorder:
         row[self.index[(metric, group)]] = value
 
     def put_many(self, row: np.ndarray, metric: str, groups: tuple[str, ...], values: np.ndarray) -> None:
-        for g, v in zip(groups, values, strict=True):
-            row[self.index[(metric, g)]] = v
+        cols = self.columns.get((metric, groups))
+        if cols is None:
+            cols = self.columns[(metric, groups)] = np.array([self.index[(metric, g)] for g in groups], np.int64)
+        if len(values) != cols.size:
+            raise ValueError(f"{metric}: {len(values)} values for {cols.size} groups")
+        row[cols] = values
 
     def to_frame(self, start: dt.date) -> pd.DataFrame:
         """The long table; one row per (recorded step, series)."""

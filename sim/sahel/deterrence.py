@@ -28,16 +28,23 @@ class FearState:
 
     def __init__(self, n_cells: int):
         self.level = np.zeros(n_cells)  # fear of state violence per cell, in [0, 1]
+        self.touched = np.zeros(n_cells, np.bool_)  # cells fear was ever added to (elsewhere it is 0)
+        self.cells: np.ndarray | None = np.zeros(0, np.int64)  # their indices (None: to be rebuilt)
 
 
 def add_fear(model, cell: int, amount: float) -> None:
-    lvl = model.fear.level
-    lvl[cell] = min(1.0, lvl[cell] + amount)
+    s = model.fear
+    s.level[cell] = min(1.0, s.level[cell] + amount)
+    if not s.touched[cell]:
+        s.touched[cell], s.cells = True, None
 
 
 def decay(model) -> None:
-    """A day's decay of fear."""
-    model.fear.level *= math.exp(-1.0 / model.cfg.levers.deterrence.dur_fear)
+    """A day's decay of fear (only where there was ever any: elsewhere it stays 0)."""
+    s = model.fear
+    if s.cells is None:
+        s.cells = np.flatnonzero(s.touched)
+    s.level[s.cells] *= math.exp(-1.0 / model.cfg.levers.deterrence.dur_fear)
 
 
 def joining_risk(model) -> np.ndarray:

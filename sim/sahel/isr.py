@@ -6,7 +6,7 @@ Called by the perceive phase (:func:`perceive`) and the fight phase (:func:`stri
   ``radius_km`` around its base, inside the countries it may act in; its daily search effort
   on a band there is Koopman's ``W v t / A`` (:func:`sim.rules.search.koopman_1946_hazard`:
   ``search_km2_per_hour`` x ``hours_aloft`` over the orbit's area). Efforts of platforms over
-  one cell add. Rebuilt only when the platforms present, or the config in force, change.
+  one cell add. Rebuilt only when the platforms present, or their profiles, change.
 * **detection** - a band inside coverage is detected with chance
   ``1 - exp(-k_detect_isr * effort)`` whatever the troops near it (the ground detection of
   :mod:`sim.sahel.phases.perceive` still needs troops within reach). Where a *shared*
@@ -40,6 +40,7 @@ from sim.output.events import BATTLES, REMOTE
 from sim.rules.search import koopman_1946_hazard
 from sim.sahel import leaders
 from sim.sahel.engagement import band_loss, collateral, faction_name, kill_civilians, kill_leader
+from sim.sahel.phases.timeline import presence_dates
 
 __all__ = ["IsrState", "perceive", "strike", "platform_present"]
 
@@ -58,7 +59,9 @@ class IsrState:
         self.ground_hazard = np.zeros(0)       # today's ground detection hazard per band (perceive phase)
         self.ground_detected = np.zeros(0, np.bool_)  # bands detected today by ground forces alone
         self.strikes = np.zeros(len(w.country_names))  # strikes and raids since the last record, by country
-        self.cfg_seen = None                   # the config the coverage was built from
+        self.platforms_seen = None             # the platform profiles the coverage was built from
+        self.support_key = None                # (config, partners present) the country support was built for
+        self.support: tuple[np.ndarray, ...] = ()  # per country: surveillance, intelligence, leak, strikes (perceive)
         self.rng = rngs.stream(cfg.seed, "isr")
 
 
@@ -89,16 +92,19 @@ def _base_cell(model, prof) -> tuple[int, int] | None:
 
 
 def _refresh(model) -> None:
-    """Rebuild orbits and the coverage fields when the platforms present or the config change."""
+    """Rebuild orbits and the coverage fields when the platforms present or their profiles change."""
     s, w = model.isr, model.world
     profiles = model.cfg.levers.platforms
-    present = np.array([platform_present(model, p) for p in profiles.values()], np.bool_)
-    if s.cfg_seen is model.cfg and np.array_equal(present, s.present):
-        return
+    partners = model.partner_names
+    present = np.array([dates is not None and dates[0] <= model.date < dates[1]
+                        and (p.operator not in partners or bool(model.partner_present[partners.index(p.operator)]))
+                        for p, dates in zip(profiles.values(), presence_dates(profiles), strict=True)], np.bool_)
+    if s.platforms_seen is profiles and np.array_equal(present, s.present):
+        return  # (a timeline change elsewhere in the config leaves the profiles as they were)
     for i, name in enumerate(profiles):
         if present[i] and not s.present[i] and model.steps > 0:
             model.events.strategic(model.date, "Change to group/activity", name, f"platform {name} arrives", cell=None)
-    s.present, s.cfg_seen = present, model.cfg
+    s.present, s.platforms_seen = present, profiles
     s.effort[:] = 0.0
     keep = np.ones(w.width * w.height)
     xs, ys = np.divmod(np.arange(w.width * w.height), w.height)

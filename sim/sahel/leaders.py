@@ -23,11 +23,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.core import rng as rngs
 from sim.rules.levers import pattern_of_life as accumulate
 from sim.sahel import deterrence
+from sim.sahel.kernels.detection import band_evidence
 
 __all__ = ["LeaderState", "pattern_of_life", "senior_located_in", "kill_located_senior", "band_leader_killed"]
 
@@ -98,11 +101,10 @@ def pattern_of_life(model, hazard: np.ndarray, warned: np.ndarray) -> None:
     new = np.isnan(th)
     if new.any():
         th[new] = s.rng.exponential(1.0, int(new.sum()))
-    ev = b.evidence[:n]
-    ev[warned] = 0.0
-    rel = np.array([f.rel_detect_leader for f in model.cfg.insurgents.factions.values()])[b.faction[:n]]
-    located = accumulate(ev, rel * hazard * boost, lv.dur_track_memory, th)
-    model.leader_detected = located & (b.leaders[:n] > 0) & (b.fighters[:n] > 0)
+    rel = np.array([f.rel_detect_leader for f in model.cfg.insurgents.factions.values()])
+    model.leader_detected = np.empty(n, np.bool_)
+    band_evidence(b.evidence[:n], th, warned, rel, b.faction[:n], hazard, boost, math.exp(-1.0 / lv.dur_track_memory),
+                  b.leaders[:n], b.fighters[:n], model.leader_detected)
     _rehost(model)
     _fill(model)
     filled = s.host >= 0

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from sim.sahel.kernels.fields import strongest_band, update_control
+from sim.sahel.kernels.fields import reopen_arteries, strongest_band, town_supplies, update_control
 
 STATE_ZONE, INSURGENT_ZONE = 1.0 / 3.0, -1.0 / 3.0
 
@@ -34,34 +34,24 @@ def update(model) -> None:
 
 
 def _arteries(model) -> None:
+    a = model.world.arteries
+    model.artery_is_cut = np.zeros(len(a.name), np.bool_)
     st = model.field("artery_status")
-    hit = np.flatnonzero(st > 0)
-    if hit.size:
-        quiet = (model.steps - model.artery_last_attack[hit] >= model.cfg.insurgents.dur_artery_repair) \
-            & (model.field("fighters_near")[hit] == 0)
-        st[hit[quiet]] = 0
-    a, h = model.world.arteries, model.world.height
-    cells = a.cell_xy[:, 0] * h + a.cell_xy[:, 1]
-    cut_cells = (st[cells] == 2).astype(np.int64)
-    per_artery = np.add.reduceat(cut_cells, a.cell_ptr[:-1]) if cells.size else np.zeros(0, np.int64)
-    model.artery_is_cut = per_artery > 0
+    reopen_arteries(st, np.flatnonzero(st > 0), model.artery_last_attack, model.field("fighters_near"), model.steps,
+                    model.cfg.insurgents.dur_artery_repair, a.cell_xy, a.cell_ptr, model.world.height,
+                    model.artery_is_cut)
 
 
 def _blockades(model) -> None:
-    w, a, m = model.world, model.world.arteries, model.cfg.mechanisms
+    w, m = model.world, model.cfg.mechanisms
     n_towns = len(w.towns.name)
-    n_art = np.bincount(a.town_a, minlength=n_towns) + np.bincount(a.town_b, minlength=n_towns)
-    cut = model.artery_is_cut.astype(np.int64)
-    n_cut = np.bincount(a.town_a, weights=cut, minlength=n_towns) + np.bincount(a.town_b, weights=cut, minlength=n_towns)
-    model.town_cut_share = np.where(n_art > 0, n_cut / np.maximum(n_art, 1), 0.0)
-    blockaded = (n_art > 0) & (n_cut == n_art)
-    newly = blockaded & ~model.blockaded
-    for t in np.flatnonzero(newly):
+    blockaded, model.town_cut_share, model.supplies = np.zeros(n_towns, np.bool_), np.zeros(n_towns), model.supplies.copy()
+    town_supplies(w.arteries.town_a, w.arteries.town_b, model.artery_is_cut, model.supplies, m.supply_days, blockaded,
+                  model.town_cut_share)
+    for t in np.flatnonzero(blockaded & ~model.blockaded):
         model.events.strategic(model.date, "Other", "Insurgents", f"{w.towns.name[t]} blockaded",
                                cell=int(w.towns.x[t]) * w.height + int(w.towns.y[t]))
     model.blockaded = blockaded
-    model.supplies = np.where(blockaded, np.maximum(model.supplies - 1.0, 0.0),
-                              np.minimum(model.supplies + 3.0, m.supply_days))
     push = model.field("push")
     cells = w.towns.x.astype(np.int64) * w.height + w.towns.y
     push[cells] = model.cfg.population.rel_economic_push * (1.0 - model.supplies / m.supply_days)
@@ -69,19 +59,18 @@ def _blockades(model) -> None:
 
 def _taxation(model) -> None:
     cfg, b = model.cfg, model.bands
-    governs = np.array([f.governs for f in cfg.insurgents.factions.values()])
-    held = model.field("control") <= INSURGENT_ZONE
-    for band in np.flatnonzero((b.fighters[: b.n] > 0) & governs[b.faction[: b.n]]):
-        if held[b.cell[band]]:
-            b.experience[band] += cfg.insurgents.tax_rate * model.field("people")[b.cell[band]] / 1000.0
+    governs = [f.governs for f in cfg.insurgents.factions.values()]
+    control, people = model.field("control"), model.field("people")
+    for band in np.flatnonzero(b.fighters[: b.n] > 0).tolist():
+        cell = b.cell[band]
+        if governs[b.faction[band]] and control[cell] <= INSURGENT_ZONE:
+            b.experience[band] += cfg.insurgents.tax_rate * people[cell] / 1000.0
 
 
 def assign_recruiters(model) -> None:
     """For each cell, the strongest band within ``band_range`` (the one a new recruit joins)."""
     w, b = model.world, model.bands
     r = model.cfg.insurgents.band_range
-    best = np.zeros((w.width, w.height))
-    rec = np.full((w.width, w.height), -1, np.int32)
-    bands = np.flatnonzero(b.fighters[: b.n] > 0)
-    strongest_band(bands, b.cell[bands].astype(np.int64), b.fighters[bands], r, best, rec)
-    model.recruiter = rec.reshape(-1)
+    rec = model.recruiter.reshape(w.width, w.height)  # filled in place
+    rec[:] = -1
+    strongest_band(np.flatnonzero(b.fighters[: b.n] > 0), b.cell[: b.n], b.fighters[: b.n], r, rec)

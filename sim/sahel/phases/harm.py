@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.codes import DISPLACED
+from sim.sahel.kernels.harm import groups_of, take_deaths
 
 
 def realise_harm(model) -> None:
@@ -21,15 +21,11 @@ def realise_harm(model) -> None:
     country = model.world.country.reshape(-1)
     for cell, by_comm in model.deaths_today:
         rows = model.cell_rows[model.cell_start[cell]: model.cell_start[cell + 1]]
-        for k in np.flatnonzero(by_comm):
-            mine = rows[(pop.community[rows] == k) & (pop.people[rows] > 0)]
+        cell_country = int(country[cell])
+        for k in np.flatnonzero(by_comm).tolist():
+            mine = groups_of(rows, pop.community, pop.people, k)
             taken = rng.multivariate_hypergeometric(pop.people[mine].astype(np.int64), int(by_comm[k]))
-            pop.people[mine] -= taken.astype(np.int32)
-            away = pop.status[mine] == DISPLACED
-            np.subtract.at(model.displaced_from, country[pop.home[mine[away]]], taken[away])
-            model.displaced_in[country[cell]] -= taken[away].sum()
-            home_country = country[pop.home[mine[away]]]
-            across = home_country != country[cell]
-            np.subtract.at(model.refugees_from, home_country[across], taken[away][across])
-        model.civilians_in[country[cell]] -= by_comm.sum()
+            take_deaths(mine, taken, cell_country, pop.people, pop.status, pop.home, country, model.displaced_from,
+                        model.displaced_in, model.refugees_from)
+        model.civilians_in[cell_country] -= by_comm.sum()
     model.deaths_today.clear()

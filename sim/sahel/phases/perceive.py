@@ -13,22 +13,33 @@ from __future__ import annotations
 import numpy as np
 
 from sim.sahel import deterrence, isr
-from sim.sahel.kernels.fields import box_sum
+from sim.sahel.kernels.detection import ground_hazard, sightings
+from sim.sahel.kernels.fields import box_sum_at, scatter_add
 
 
 def perceive(model) -> None:
     """Presence fields and today's detection of bands and their leaders."""
-    w, u, b = model.world, model.units, model.bands
-    n_cells = w.width * w.height
+    u, b = model.units, model.bands
     act = u.active[: u.n]
-    model.field("troops")[:] = np.bincount(u.cell[: u.n][act], weights=u.troops[: u.n][act], minlength=n_cells)
-    model.field("fighters")[:] = np.bincount(b.cell[: b.n], weights=b.fighters[: b.n], minlength=n_cells)
+    unit_cells = u.cell[: u.n][act]
+    scatter_add(model.field("troops"), unit_cells, u.troops[: u.n][act])
+    scatter_add(model.field("fighters"), b.cell[: b.n], b.fighters[: b.n])
     r = model.cfg.mechanisms.vision
-    box_sum(model.layers["troops"].data, r, model.layers["troops_near"].data)
-    box_sum(model.layers["fighters"].data, r, model.layers["fighters_near"].data)
+    box_sum_at(model.layers["troops"].data, unit_cells, r, model.layers["troops_near"].data)
+    box_sum_at(model.layers["fighters"].data, b.cell[: b.n], r, model.layers["fighters_near"].data)
     _detect(model)
     deterrence.decay(model)
     isr.perceive(model)
+
+
+def country_support(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per country: surveillance, intelligence sharing, leak chance, strikes per day (rebuilt only
+    when the config in force or the partners present change; the arrays are shared, read-only)."""
+    s = model.isr
+    key = (model.cfg, tuple(model.partner_present.tolist()))
+    if s.support_key is None or s.support_key[0] is not key[0] or s.support_key[1] != key[1]:
+        s.support_key, s.support = key, _country_support(model)
+    return s.support
 
 
 def _country_support(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -56,20 +67,17 @@ def _country_support(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
 def _detect(model) -> None:
     cfg, w, b = model.cfg, model.world, model.bands
     m, rng = cfg.mechanisms, model.streams["forces"]
-    surv, intel, leak, strikes = _country_support(model)
+    surv, intel, leak, strikes = country_support(model)
     model.strikes_per_day = strikes
     n = b.n
-    cells = b.cell[:n]
-    country = w.country.reshape(-1)[cells]
-    people = np.maximum(model.field("people")[cells], 1.0)
-    tip_share = model.field("tips")[cells] / people * cfg.population.p_inform * np.clip(model.field("control")[cells], 0, 1)
-    presence = model.field("troops_near")[cells] / m.troops_per_presence
-    hazard = m.k_detect * (surv[country] * presence + intel[country] + tip_share)
-    hazard = np.where(model.field("troops_near")[cells] > 0, hazard, 0.0)
-    model.isr.ground_hazard, model.leaders.intel = hazard, intel[country]
+    hazard, intel_b, leak_b = np.empty(n), np.empty(n), np.empty(n)
+    ground_hazard(b.cell[:n], w.country.reshape(-1), model.field("people"), model.field("tips"), model.field("control"),
+                  model.field("troops_near"), surv, intel, leak, cfg.population.p_inform, m.troops_per_presence,
+                  m.k_detect, hazard, intel_b, leak_b)
+    model.isr.ground_hazard, model.leaders.intel = hazard, intel_b
     p = 1 - np.exp(-hazard)
-    rel_leader = np.array([f.rel_detect_leader for f in cfg.insurgents.factions.values()])[b.faction[:n]]
+    rel_leader = np.array([f.rel_detect_leader for f in cfg.insurgents.factions.values()])
     u1, u2, u3 = rng.random(n), rng.random(n), rng.random(n)
-    warned = (intel[country] > 0) & (u3 < leak[country])
-    model.detected = (u1 < p) & ~warned & (b.fighters[:n] > 0)
-    model.leader_detected = model.detected & (u2 < p * rel_leader) & (b.leaders[:n] > 0)
+    model.detected, model.leader_detected = np.empty(n, np.bool_), np.empty(n, np.bool_)
+    sightings(p, u1, u2, u3, intel_b, leak_b, rel_leader, b.faction[:n], b.fighters[:n], b.leaders[:n],
+              model.detected, model.leader_detected)

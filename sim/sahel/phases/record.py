@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.core.codes import MILITIA, PARTNER, STATE
 from sim.sahel.displacement import CAUSES
+from sim.sahel.kernels.fields import zone_sums
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
 
@@ -48,21 +49,29 @@ def reset_interval(model) -> None:
 
 @dataclass
 class CountryCells:
-    """The cells of the core countries, built once (countries never change): ``all`` indexes the
-    cell fields (ascending), and each group (``all``, then each core country) is ``(label, at, ids)``:
-    its positions in ``all`` (None for every one) and its country ids."""
+    """The core countries and their cells, built once (countries never change): ``core`` their
+    ids, ``labels`` their names; their cells as runs of consecutive flat cell indices
+    ``starts[r]:stops[r]``, country ``core[g]``'s runs ``r`` in ``ptr[g]:ptr[g + 1]``."""
 
-    all: np.ndarray
-    groups: list[tuple[str, np.ndarray | None, list[int]]]
+    core: np.ndarray
+    labels: tuple[str, ...]
+    starts: np.ndarray
+    stops: np.ndarray
+    ptr: np.ndarray
 
     @classmethod
     def of(cls, world) -> CountryCells:
         country = world.country.reshape(-1)
-        core = [i for i, is_core in enumerate(world.is_core_country) if is_core]
-        cells = np.flatnonzero(np.isin(country, core))
-        groups = [("all", None, core)] + [(world.country_names[i], np.flatnonzero(country[cells] == i), [i])
-                                          for i in core]
-        return cls(cells, groups)
+        core = np.flatnonzero(world.is_core_country)
+        starts, stops, ptr = [], [], [0]
+        for i in core:
+            cells = np.flatnonzero(country == i)
+            breaks = np.flatnonzero(np.diff(cells) != 1) + 1
+            starts.append(cells[np.concatenate([[0], breaks])] if cells.size else cells)
+            stops.append(cells[np.concatenate([breaks - 1, [cells.size - 1]])] + 1 if cells.size else cells)
+            ptr.append(ptr[-1] + starts[-1].size)
+        join = (lambda parts: np.concatenate(parts).astype(np.int64)) if core.size else (lambda _: np.zeros(0, np.int64))
+        return cls(core, tuple(world.country_names[i] for i in core), join(starts), join(stops), np.array(ptr))
 
 
 def record(model) -> None:
@@ -97,22 +106,23 @@ def record(model) -> None:
     put(row, "population", float(civilians.sum() + fighters.sum()))
     # other stocks by country (core countries only; the 'all' total is over the core countries)
     cells = model.country_cells
-    control, people = model.field("control")[cells.all], model.field("people")[cells.all]
-    zone_state, zone_ins = control >= STATE_ZONE, control <= INSURGENT_ZONE
-    for label, at, ids in cells.groups:
-        p, z_state, z_ins = (people, zone_state, zone_ins) if at is None else (people[at], zone_state[at], zone_ins[at])
-        p_tot = max(p.sum(), 1.0)
-        if label != "all":
-            put(row, "civilians", float(civilians[ids].sum()), label)
-            put(row, "population", float(civilians[ids].sum() + fighters_in[ids].sum()), label)
-        put(row, "displaced", float(people_displaced[ids].sum()), label)
-        put(row, "refugees", float(refugees[ids].sum()), label)
-        if label != "all":
-            put(row, "displaced_in", float(displaced_in[ids].sum()), label)
-        put(row, "pop_share_state_control", p[z_state].sum() / p_tot, label)
-        put(row, "pop_share_insurgent_control", p[z_ins].sum() / p_tot, label)
-        put(row, "pop_share_contested", p[~z_state & ~z_ins].sum() / p_tot, label)
-        put(row, "territory_share_outside_state_control", float((~z_state).mean()), label)
+    core, labels = cells.core, cells.labels
+    put(row, "displaced", float(people_displaced[core].sum()))
+    put(row, "refugees", float(refugees[core].sum()))
+    rec.put_many(row, "civilians", labels, civilians[core])  # the sum of one value is that value
+    rec.put_many(row, "population", labels, civilians[core] + fighters_in[core])
+    rec.put_many(row, "displaced", labels, people_displaced[core])
+    rec.put_many(row, "refugees", labels, refugees[core])
+    rec.put_many(row, "displaced_in", labels, displaced_in[core])
+    sums = np.empty((core.size + 1, 6))  # people by zone, and cells (kernels.fields.zone_sums)
+    zone_sums(model.field("control"), model.field("people"), cells.starts, cells.stops, cells.ptr, STATE_ZONE,
+              INSURGENT_ZONE, sums)
+    p_tot = np.maximum(sums[:, 0], 1.0)
+    groups = ("all", *labels)
+    rec.put_many(row, "pop_share_state_control", groups, sums[:, 1] / p_tot)
+    rec.put_many(row, "pop_share_insurgent_control", groups, sums[:, 2] / p_tot)
+    rec.put_many(row, "pop_share_contested", groups, sums[:, 3] / p_tot)
+    rec.put_many(row, "territory_share_outside_state_control", groups, sums[:, 4] / sums[:, 5])
     put(row, "blockaded_towns", float(model.blockaded.sum()))
     put(row, "arteries_cut", float(model.artery_is_cut.sum()))
     n = np.maximum(model.n_alive, 1)
@@ -132,8 +142,6 @@ def _record_levers(model, row) -> None:
                          ("deserters", model.upkeep.deserters), ("fighter_capacity", model.upkeep.capacity)):
         rec.put(row, name, float(values.sum()))
         rec.put_many(row, name, names, values)
-    w = model.world
-    core = [i for i, is_core in enumerate(w.is_core_country) if is_core]
-    rec.put(row, "air_drone_strikes", float(model.isr.strikes[core].sum()))
-    for i in core:
-        rec.put(row, "air_drone_strikes", float(model.isr.strikes[i]), w.country_names[i])
+    cells = model.country_cells
+    rec.put(row, "air_drone_strikes", float(model.isr.strikes[cells.core].sum()))
+    rec.put_many(row, "air_drone_strikes", cells.labels, model.isr.strikes[cells.core])

@@ -10,6 +10,7 @@ while ``active`` and ``arrival <= date < departure``. Unit properties that follo
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from sim.core.codes import MILITIA, PARTNER, STATE
 from sim.core.params import parse_date
@@ -31,6 +32,21 @@ def pending(timeline) -> list:
     return sorted(((parse_date("timeline.date", iv.date), iv) for iv in timeline), key=lambda d: d[0])
 
 
+_DATES: dict[int, tuple] = {}  # id of a profiles mapping -> (the mapping, its dates); configs are frozen
+
+
+def presence_dates(profiles) -> list[tuple[dt.date, dt.date] | None]:
+    """Per profile (a mapping of partner or platform profiles): ``(arrival, departure)`` if it is
+    ``active``, else None; parsed once per mapping (the config in force changes rarely)."""
+    seen = _DATES.get(id(profiles))
+    if seen is None or seen[0] is not profiles:
+        if len(_DATES) > 64:
+            _DATES.clear()
+        seen = _DATES[id(profiles)] = (profiles, [(parse_date("arrival", p.arrival), parse_date("departure", p.departure))
+                                                  if p.active else None for p in profiles.values()])
+    return seen[1]
+
+
 def apply(model) -> None:
     """Apply every intervention dated on or before the model's date that has not been applied.
 
@@ -46,8 +62,8 @@ def apply(model) -> None:
             note += f" (dated {dated.isoformat()}, applied {model.date.isoformat()})"
         model.events.strategic(model.date, "Change to group/activity", "State", note, cell=None)
         changed = True
-    for p, prof in enumerate(model.cfg.partners.profiles.values()):
-        present = prof.active and parse_date("arrival", prof.arrival) <= model.date < parse_date("departure", prof.departure)
+    for p, dates in enumerate(presence_dates(model.cfg.partners.profiles)):
+        present = dates is not None and dates[0] <= model.date < dates[1]
         if present != model.partner_present[p]:
             model.partner_present[p] = present
             if model.steps > 0:
