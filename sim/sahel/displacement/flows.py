@@ -85,12 +85,12 @@ def prepare(model, harm_state: np.ndarray) -> None:
     model.extra_hardship[:] = 0.0
     model.extra_hardship[s.cell] = np.maximum(model.extra_hardship[s.cell],
                                               d.rel_crowding_hardship * np.minimum(crowd, 1.0))
-    people = np.maximum(model.field("people"), 1.0)
-    kin = model.people_by_comm / people[:, None]
+    site_kin = model.people_by_comm[s.cell] / np.maximum(model.field("people")[s.cell], 1.0)[:, None]
     site_open = np.ones(len(s), np.bool_)
     site_open[towns] = ~model.blockaded[s.town[towns]]
     k.choose_destinations(s.cand_ptr, s.cand_site, s.cand_dist, s.cell, s.country, s.is_camp, site_open, crowd,
-                          v, control, w.country.reshape(-1).astype(np.int64), kin, pack_params(model), model.refuge)
+                          site_kin, v, control, w.country.reshape(-1).astype(np.int64), model.flee_hazard,
+                          pack_params(model), model.refuge)
 
 
 def account(model, n_rows: int, moving: np.ndarray) -> None:

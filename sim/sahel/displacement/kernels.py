@@ -22,9 +22,10 @@ compares. Parameters come packed in a vector (layout below; built by
 
   In a blockaded town every term is multiplied by ``1 - rel_siege_trap``: its people are
   trapped while the siege holds, and the hunger term is released when it breaks.
-* :func:`choose_destinations` - per cell and community, the best reachable site (towns within
-  ``flee_radius``, refugee camps within ``camp_radius``, precomputed in CSR form), or the cell
-  itself (no flight) if nothing scores better. Lower scores are better::
+* :func:`choose_destinations` - per cell and community with a positive flight hazard, the best
+  reachable site (towns within ``flee_radius``, refugee camps within ``camp_radius``,
+  precomputed in CSR form), or the cell itself (no flight) if nothing scores better (or if nobody
+  there flees). Lower scores are better::
 
       score = violence - rel_safety_control * control + rel_distance * distance
               + rel_crowding_avoid * crowding - rel_kin * kin share
@@ -101,46 +102,49 @@ def flight_hazard_py(violence, violence_near, control, fighters_near, troops_nea
 
 @kernel
 def choose_destinations(cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
-                        site_crowding, violence, control, cell_country, kin, params, refuge):
+                        site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge):
     """Fill ``refuge[cell, k]`` with the best reachable site's cell for community ``k`` (or the
     cell itself). Candidates of cell ``c`` are ``cand_site[cand_ptr[c]:cand_ptr[c + 1]]`` at
-    distances ``cand_dist`` (cells); ``kin[cell, k]`` is community ``k``'s share of the people in
-    the cell."""
+    distances ``cand_dist`` (cells); ``site_kin[s, k]`` is community ``k``'s share of the people
+    in site ``s``'s cell. Only where the flight hazard ``hazard[cell, k]`` is positive: elsewhere
+    nobody leaves, and ``refuge`` is the cell itself."""
     n_cells, n_comm = refuge.shape
     for c in range(n_cells):
         own = violence[c] - params[Q_SAFETY] * control[c]
+        j0, j1 = cand_ptr[c], cand_ptr[c + 1]
         for k in range(n_comm):
             best, best_score = c, own
-            for j in range(cand_ptr[c], cand_ptr[c + 1]):
-                s = cand_site[j]
-                d = site_cell[s]
-                if d == c or not site_open[s]:
-                    continue
-                score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
-                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * kin[d, k])
-                if site_country[s] != cell_country[c]:
-                    score += params[Q_BORDER]
-                if site_is_camp[s]:
-                    score -= params[Q_CAMP]
-                if score < best_score:
-                    best, best_score = d, score
+            if hazard[c, k] > 0.0:
+                for j in range(j0, j1):
+                    s = cand_site[j]
+                    d = site_cell[s]
+                    if d == c or not site_open[s]:
+                        continue
+                    score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
+                             + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * site_kin[s, k])
+                    if site_country[s] != cell_country[c]:
+                        score += params[Q_BORDER]
+                    if site_is_camp[s]:
+                        score -= params[Q_CAMP]
+                    if score < best_score:
+                        best, best_score = d, score
             refuge[c, k] = best
 
 
 def choose_destinations_py(cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
-                           site_crowding, violence, control, cell_country, kin, params, refuge):
+                           site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge):
     """Readable twin of :func:`choose_destinations`: score every option, keep the lowest (the
-    first of equals, the cell itself before any site)."""
+    first of equals, the cell itself before any site); the cell itself where nobody flees."""
     n_cells, n_comm = refuge.shape
     for c in range(n_cells):
         for k in range(n_comm):
             options = [(violence[c] - params[Q_SAFETY] * control[c], c)]
             for j in range(cand_ptr[c], cand_ptr[c + 1]):
                 s, d = cand_site[j], site_cell[cand_site[j]]
-                if d == c or not site_open[s]:
+                if d == c or not site_open[s] or not hazard[c, k] > 0.0:
                     continue
                 score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
-                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * kin[d, k]
+                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * site_kin[s, k]
                          + params[Q_BORDER] * (site_country[s] != cell_country[c])
                          - params[Q_CAMP] * bool(site_is_camp[s]))
                 options.append((score, d))
