@@ -13,8 +13,10 @@ Called by :mod:`sim.sahel.phases.civilians` on each civilian update (every
 3. :func:`emigrate_displaced` - after the moves: onward emigration from neighbouring countries.
 
 :func:`stocks` gives the displaced by the country they are in and the refugees (displaced
-outside their home country) by home country (the model's ``displaced_in`` and
-``refugees_from``, recomputed after each civilian update; the harm phase takes deaths off them).
+outside their home country) by home country: the model's ``displaced_in`` and
+``refugees_from``, which :func:`sim.sahel.kernels.civilians.aggregate_cells` recomputes in its
+pass over the groups after each civilian update (``stocks`` is the readable numpy reference the
+tests compare it with); the harm phase takes deaths off them.
 """
 
 from __future__ import annotations

@@ -261,14 +261,15 @@ def apply_moves_py(n_rows, cell, home, community, status, people, hardship, risk
 @kernel
 def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, sympathy, hardship, harm, s,
                     cell_country, people_cell, people_by_comm, tips, sum_legit, sum_griev, n_alive,
-                    civilians_in, displaced_from, cell_start, cell_rows):
+                    civilians_in, displaced_from, displaced_in, refugees_from, cell_start, cell_rows):
     """Per-cell and per-community aggregates of the civilian groups, and the groups of each cell
     (serial: it scatters).
 
     Fills ``people_cell[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
     (people inclined to inform the state: legitimacy above sympathy), per-community
     headcount-weighted sums of legitimacy and grievance ``H (1 - L) + s M`` and headcounts
-    ``n_alive``; civilians by the country they are in and displaced people by home country
+    ``n_alive``; civilians by the country they are in, displaced people by home country and by
+    the country they are in, and refugees (displaced outside their home country) by home country
     (``cell_country`` maps cells to countries); and the rows of each cell's non-empty groups,
     ``cell_rows[cell_start[c]:cell_start[c + 1]]`` in row order (a counting sort).
     """
@@ -280,6 +281,8 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
     n_alive[:] = 0.0
     civilians_in[:] = 0.0
     displaced_from[:] = 0.0
+    displaced_in[:] = 0.0
+    refugees_from[:] = 0.0
     cell_start[:] = 0
     for i in range(n_rows):
         n = people[i]
@@ -294,9 +297,14 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
         sum_legit[k] += n * legitimacy[i]
         sum_griev[k] += n * (hardship[i] * (1.0 - legitimacy[i]) + s * harm[i])
         n_alive[k] += n
-        civilians_in[cell_country[c]] += n
+        now = cell_country[c]
+        civilians_in[now] += n
         if status[i] == DISPLACED:
-            displaced_from[cell_country[home[i]]] += n
+            from_ = cell_country[home[i]]
+            displaced_from[from_] += n
+            displaced_in[now] += n
+            if now != from_:
+                refugees_from[from_] += n
         cell_start[c + 1] += 1
     for c in range(cell_start.size - 1):
         cell_start[c + 1] += cell_start[c]

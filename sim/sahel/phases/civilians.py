@@ -38,8 +38,8 @@ def pack_params(model) -> np.ndarray:
 
 def aggregate(model) -> None:
     """Cell and community aggregates of the civilians (people present, tips, attitudes), the
-    population stocks by country, and the index of each cell's groups (what the harm phase takes
-    deaths from)."""
+    population stocks by country (civilians, displaced and refugees), and the index of each
+    cell's groups (what the harm phase takes deaths from)."""
     pop = model.population
     if model.cell_rows.size < pop.capacity:
         model.cell_rows = np.zeros(pop.capacity, np.int32)
@@ -47,7 +47,7 @@ def aggregate(model) -> None:
                       pop.sympathy, pop.hardship, pop.harm, model.cfg.population.rel_harm_grievance,
                       model.field("country"), model.field("people"), model.people_by_comm, model.field("tips"),
                       model.sum_legit, model.sum_griev, model.n_alive, model.civilians_in, model.displaced_from,
-                      model.cell_start, model.cell_rows)
+                      model.displaced_in, model.refugees_from, model.cell_start, model.cell_rows)
 
 
 def _harm_units(model, acc: np.ndarray) -> np.ndarray:
@@ -92,5 +92,4 @@ def update(model) -> None:
     upkeep.pay_and_desert(model, float(cfg.population.dur_civilian_update))
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
-    aggregate(model)
-    model.displaced_in, model.refugees_from = flows.stocks(model)
+    aggregate(model)  # also the displaced_in and refugees_from stocks (flows.stocks, in one pass)
