@@ -93,10 +93,12 @@ def _return_to_civilians(model, cells: np.ndarray, people: np.ndarray, factions:
     pop, cfg = model.population, model.cfg
     pop.reserve(cells.size)
     n = pop.n
-    home_rows = np.flatnonzero((pop.status[:n] == HOME) & (pop.people[:n] > 0) & np.isin(pop.cell[:n], cells))
-    first = {}
-    for r in home_rows[::-1]:
-        first[int(pop.cell[r])] = int(r)
+    wanted = np.zeros(model.field("people").size, np.bool_)
+    wanted[cells] = True
+    home_rows = np.flatnonzero((pop.status[:n] == HOME) & (pop.people[:n] > 0) & wanted[pop.cell[:n]])
+    # the first (lowest) such row of each cell
+    at, first_of = np.unique(pop.cell[home_rows], return_index=True)
+    first = dict(zip(at.tolist(), home_rows[first_of].tolist(), strict=True))
     appeal = [int(np.argmax(f.appeal)) for f in cfg.insurgents.factions.values()]
     for c, k, f in zip(cells.tolist(), people.tolist(), factions.tolist(), strict=True):
         r = first.get(c)
