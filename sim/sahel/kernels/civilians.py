@@ -314,3 +314,28 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
             c = cell[i]
             cell_rows[fill[c]] = i
             fill[c] += 1
+
+
+@kernel
+def first_home_rows(n_rows, cell, status, people, slot, first):
+    """``first[slot[c]]``: the lowest non-empty row at home in cell ``c``, for the cells with
+    ``slot[c] >= 0`` (``first`` is filled with -1 first; -1 stays where there is none). Stops
+    once every wanted cell has its row."""
+    first[:] = -1
+    found = 0
+    for i in range(n_rows):
+        if people[i] > 0 and status[i] == HOME:
+            j = slot[cell[i]]
+            if j >= 0 and first[j] < 0:
+                first[j] = i
+                found += 1
+                if found == first.size:
+                    break
+
+
+def first_home_rows_py(n_rows, cell, status, people, slot, first):
+    """Readable twin of :func:`first_home_rows`."""
+    first[:] = -1
+    for i in range(n_rows):
+        if people[i] > 0 and status[i] == HOME and slot[cell[i]] >= 0 and first[slot[cell[i]]] < 0:
+            first[slot[cell[i]]] = i
