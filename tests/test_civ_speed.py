@@ -27,3 +27,24 @@ def test_first_home_rows_matches_its_twin_and_numpy(seed):
     for j, c in enumerate(wanted):
         rows = np.flatnonzero(ok & (cell[: n - 7] == c))
         assert a[j] == (rows[0] if rows.size else -1)
+
+
+def test_flight_hazard_left_quiet_cells_match_a_fresh_computation():
+    """Cells left as they were (no cause, zero before) equal what a full rewrite gives."""
+    from sim.sahel.displacement import kernels as kd
+
+    g = np.random.default_rng(6)
+    n, n_comm = 200, 4
+    causes, total = np.zeros((5, n, n_comm)), np.zeros((n, n_comm))
+    for week in range(4):
+        quiet = g.random(n) < 0.6
+        args = (g.random(n) * ~quiet, g.random(n) * 0.3 * ~quiet, g.uniform(-1, 1, n), g.choice([0, 40.0], n) * ~quiet,
+                g.choice([0, 900.0], n), g.random((n, n_comm)) * (g.random((n, n_comm)) < 0.2) * ~quiet[:, None],
+                g.random(n) * (g.random(n) < 0.1) * ~quiet, g.random(n) < 0.1, g.random(n_comm),
+                np.abs(g.normal(0.1, 0.05, kd.N_PARAMS)) + 0.01)
+        kd.flight_hazard(*args, causes, total)
+        fresh_c, fresh_t = np.zeros_like(causes), np.zeros_like(total)
+        kd.flight_hazard_py(*args, fresh_c, fresh_t)
+        np.testing.assert_allclose(causes, fresh_c, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(total, fresh_t, rtol=1e-12, atol=0)
+        assert (total[quiet] == 0).all() and (total[~quiet] > 0).any()

@@ -65,7 +65,9 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
 
     Per-cell inputs are flat arrays over cells; ``harm_state`` is ``[cell, community]``;
     ``hunger`` is a town's supply shortfall in [0, 1] (0 elsewhere); ``trapped`` marks the cells
-    of blockaded towns.
+    of blockaded towns. Most cells have no cause of flight: a cell whose total was zero and whose
+    terms are all zero is left as it is (its causes are zeros already), which saves rewriting
+    the whole ``causes`` array each update.
     """
     n_cells, n_comm = harm_state.shape
     for c in range(n_cells):
@@ -75,6 +77,14 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
         ops = params[Q_OPERATIONS] * min(troops_near[c] / params[Q_PRESENCE], 1.0) if armed else 0.0
         siege = params[Q_SIEGE] * hunger[c]
         keep = 1.0 - params[Q_TRAP] if trapped[c] else 1.0
+        if v == 0.0 and coerce == 0.0 and ops == 0.0 and siege == 0.0:
+            quiet = True
+            for k in range(n_comm):
+                if total[c, k] != 0.0 or params[Q_PUNISHMENT] * harm_state[c, k] != 0.0:
+                    quiet = False
+                    break
+            if quiet:
+                continue
         for k in range(n_comm):
             terms = (v, coerce * coercion_target[k], ops, params[Q_PUNISHMENT] * harm_state[c, k], siege)
             s = 0.0
