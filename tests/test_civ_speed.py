@@ -29,6 +29,23 @@ def test_first_home_rows_matches_its_twin_and_numpy(seed):
         assert a[j] == (rows[0] if rows.size else -1)
 
 
+def test_update_secure_homes_matches_secure_homes():
+    from sim.sahel.displacement import kernels as kd
+
+    g = np.random.default_rng(5)
+    n = 300
+    days = np.where(g.random(n) < 0.5, 0.0, g.integers(0, 40, n) * 7.0)
+    for _ in range(3):
+        v = g.random(n) * 0.1 * (g.random(n) < 0.5)
+        control, fighters = g.uniform(-1, 1, n), g.choice([0.0, 5.0], n)
+        want_days, want_hazard = kd.secure_homes(days, v, control, fighters, 0.05, 1 / 3, 7, 180.0, 0.005)
+        hazard = np.full(n, np.nan)
+        kd.update_secure_homes(days, v, control, fighters, 0.05, 1 / 3, 7, 180.0, 0.005, hazard)
+        np.testing.assert_array_equal(days, want_days)
+        np.testing.assert_array_equal(hazard, want_hazard)
+    assert (hazard > 0).any() and (hazard == 0).any()
+
+
 def test_flight_hazard_left_quiet_cells_match_a_fresh_computation():
     """Cells left as they were (no cause, zero before) equal what a full rewrite gives."""
     from sim.sahel.displacement import kernels as kd

@@ -79,9 +79,10 @@ def prepare(model, harm_state: np.ndarray) -> None:
                     model.flee_hazard)
     # return needs a home secure for months: calm, and state-held or free of fighters
     v = violence.reshape(-1)
-    model.secure_days, model.return_hazard = k.secure_homes(model.secure_days, v, control, model.field("fighters_near"),
-                                                            cfg.mechanisms.calm, STATE_ZONE, dt, d.dur_secure,
-                                                            d.p_return)
+    if model.secure_days.dtype != np.float64:
+        model.secure_days = model.secure_days.astype(np.float64)
+    k.update_secure_homes(model.secure_days, v, control, model.field("fighters_near"), cfg.mechanisms.calm, STATE_ZONE,
+                          dt, d.dur_secure, d.p_return, model.return_hazard)  # in place (k.secure_homes, one pass)
     # crowding of sites: it adds hardship there and makes the site less attractive
     crowd = site_crowding(model)
     model.extra_hardship[:] = 0.0

@@ -201,10 +201,22 @@ def secure_homes(secure_days, violence, control, fighters_near, calm, state_zone
     return days, np.where(days >= dur_secure, p_return, 0.0)
 
 
+@kernel
+def update_secure_homes(secure_days, violence, control, fighters_near, calm, state_zone, dt, dur_secure, p_return,
+                        return_hazard):
+    """:func:`secure_homes` in one pass, in place: ``secure_days`` and ``return_hazard`` per cell."""
+    for c in range(secure_days.size):
+        if violence[c] < calm and (control[c] >= state_zone or fighters_near[c] == 0.0):
+            secure_days[c] = secure_days[c] + dt
+        else:
+            secure_days[c] = 0.0
+        return_hazard[c] = p_return if secure_days[c] >= dur_secure else 0.0
+
+
 def hunger_of(supplies: np.ndarray, supply_days: float) -> np.ndarray:
     """A town's supply shortfall in [0, 1]."""
     return np.clip(1.0 - supplies / supply_days, 0.0, 1.0)
 
 
 __all__ = ["CAUSES", "N_PARAMS", "flight_hazard", "flight_hazard_py", "choose_destinations",
-           "choose_destinations_py", "emigrate", "emigrate_py", "hunger_of", "secure_homes"]
+           "choose_destinations_py", "emigrate", "emigrate_py", "hunger_of", "secure_homes", "update_secure_homes"]
