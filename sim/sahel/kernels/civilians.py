@@ -80,7 +80,8 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
     pull_of = np.empty(n_cells)
     for c in prange(n_cells):
         a, ct = fighters_near[c], troops_near[c]
-        p_arrest[c] = p_arrest_epstein_2002(params[P_K], ct, a)
+        # no troops within reach: P = 1 - exp(-k * 0) = 0 exactly, without the exponential
+        p_arrest[c] = 0.0 if ct == 0.0 else p_arrest_epstein_2002(params[P_K], ct, a)
         pull_of[c] = params[P_PULL] * a / (a + ct + 1.0)
     for i in prange(n_rows):
         joined[i] = 0
