@@ -65,3 +65,36 @@ def test_flight_hazard_left_quiet_cells_match_a_fresh_computation():
         np.testing.assert_allclose(causes, fresh_c, rtol=1e-12, atol=0)
         np.testing.assert_allclose(total, fresh_t, rtol=1e-12, atol=0)
         assert (total[quiet] == 0).all() and (total[~quiet] > 0).any()
+
+
+def test_aggregate_cells_emigrates_as_emigrate_does_then_counts():
+    """The onward emigration folded into aggregate_cells equals emigrate followed by the counts."""
+    from sim.core import rng
+    from sim.sahel.displacement import kernels as kd
+    from tests.test_kernels import _civilian_inputs
+
+    cols, _, _ = _civilian_inputs(3, n=600)
+    n, n_cells = cols["cell"].size, 30  # the 6 x 5 grid of _civilian_inputs
+    cols["status"][::3] = DISPLACED
+    abroad = np.random.default_rng(3).random(n_cells) < 0.5
+    key = rng.stream_key(9, "displacement")
+    country = (np.arange(n_cells) % 3).astype(np.int8)
+
+    def aggregate(c, p):
+        out = [np.zeros(n_cells), np.zeros((n_cells, 4)), np.zeros(n_cells), np.zeros(4), np.zeros(4), np.zeros(4),
+               np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(n_cells + 1, np.int64),
+               np.zeros(n, np.int32)]
+        left = kc.aggregate_cells(n, c["cell"], c["home"], c["community"], c["status"], c["people"], c["legitimacy"],
+                                  c["sympathy"], c["hardship"], c["harm"], 1.0, country, abroad, p, key, 11, *out)
+        return left, out
+
+    fused = {name: col.copy() for name, col in cols.items()}
+    left, out = aggregate(fused, 0.3)
+    apart = {name: col.copy() for name, col in cols.items()}
+    each = np.zeros(n, np.int32)
+    kd.emigrate(n, apart["cell"], apart["status"], apart["people"], abroad, 0.3, key, 11, each)
+    none, want = aggregate(apart, 0.0)
+    assert left == each.sum() > 0 and none == 0
+    np.testing.assert_array_equal(fused["people"], apart["people"])
+    for x, y in zip(out, want, strict=True):
+        np.testing.assert_array_equal(x, y)

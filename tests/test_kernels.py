@@ -164,7 +164,7 @@ def test_aggregate_cells_counts_people_and_indexes_each_cells_groups():
                cell_start=np.zeros(n_cells + 1, np.int64), cell_rows=np.zeros(n, np.int32))
     kc.aggregate_cells(n, cols["cell"], cols["home"], cols["community"], cols["status"], cols["people"],
                        cols["legitimacy"], cols["sympathy"], cols["hardship"], cols["harm"], 1.0, cell_country,
-                       *out.values())
+                       np.zeros(n_cells, np.bool_), 0.0, rng.stream_key(1, "displacement"), 0, *out.values())
     heads = cols["people"].astype(float)
     np.testing.assert_array_equal(out["civilians_in"], np.bincount(cell_country[cols["cell"]], weights=heads,
                                                                    minlength=3))

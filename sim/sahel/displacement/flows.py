@@ -10,7 +10,9 @@ Called by :mod:`sim.sahel.phases.civilians` on each civilian update (every
    (:func:`~sim.sahel.displacement.kernels.choose_destinations`).
 2. :func:`account` - after the kernel drew who moves: flights split over their causes (each
    group's flights in proportion to the terms of its hazard) and returns, into the interval.
-3. :func:`emigrate_displaced` - after the moves: onward emigration from neighbouring countries.
+3. :func:`p_onward` - after the moves: the chance of onward emigration from neighbouring
+   countries (drawn in the civilian phase's aggregate pass, as
+   :func:`~sim.sahel.displacement.kernels.emigrate` would).
 
 :func:`stocks` gives the displaced by the country they are in and the refugees (displaced
 outside their home country) by home country: the model's ``displaced_in`` and
@@ -112,14 +114,11 @@ def account(model, n_rows: int, moving: np.ndarray) -> None:
     model.interval.returns += float(moving[back].sum())
 
 
-def emigrate_displaced(model) -> None:
-    """Displaced people in neighbouring countries who move beyond the modelled area."""
-    pop = model.population
-    left = np.zeros(pop.n, np.int32)
-    p = model.cfg.displacement.p_onward * model.cfg.population.dur_civilian_update
-    k.emigrate(pop.n, pop.cell, pop.status, pop.people, model.abroad, p, model.keys["displacement"], model.steps,
-               left)
-    model.interval.emigrants += float(left.sum(dtype=np.int64))
+def p_onward(model) -> float:
+    """Chance per civilian update that a displaced person in a neighbouring country moves beyond
+    the modelled area (drawn per group by :func:`sim.sahel.displacement.kernels.onward`, in
+    :func:`sim.sahel.kernels.civilians.aggregate_cells`' pass after the moves)."""
+    return model.cfg.displacement.p_onward * model.cfg.population.dur_civilian_update
 
 
 def stocks(model) -> tuple[np.ndarray, np.ndarray]:

@@ -43,7 +43,7 @@ import numpy as np
 from numba import prange
 
 from sim.core.codes import DISPLACED
-from sim.core.jit import kernel
+from sim.core.jit import inline, kernel
 from sim.core.rng import binomial, binomial_py, counter_bits, counter_bits_py
 
 #: The causes of flight, in the order of :func:`flight_hazard`'s ``causes`` axis.
@@ -165,6 +165,12 @@ def choose_destinations_py(cand_ptr, cand_site, cand_dist, site_cell, site_count
             refuge[c, k] = best[1]
 
 
+@inline
+def onward(n, p, key, step, i):
+    """How many of the ``n`` people of displaced group ``i`` abroad move on (``emigrate``'s draw)."""
+    return binomial(n, p, np.uint64(counter_bits(key, step, i, _ONWARD)))
+
+
 @kernel(parallel=True)
 def emigrate(n_rows, cell, status, people, abroad, p, key, step, left):
     """People of displaced groups in a cell with ``abroad[cell]`` (a non-core country) who move
@@ -173,7 +179,7 @@ def emigrate(n_rows, cell, status, people, abroad, p, key, step, left):
         left[i] = 0
         n = np.int64(people[i])
         if n > 0 and status[i] == DISPLACED and abroad[cell[i]]:
-            m = binomial(n, p, np.uint64(counter_bits(key, step, i, _ONWARD)))
+            m = onward(n, p, key, step, i)
             left[i] = m
             people[i] = n - m
 
@@ -219,4 +225,4 @@ def hunger_of(supplies: np.ndarray, supply_days: float) -> np.ndarray:
 
 
 __all__ = ["CAUSES", "N_PARAMS", "flight_hazard", "flight_hazard_py", "choose_destinations",
-           "choose_destinations_py", "emigrate", "emigrate_py", "hunger_of", "secure_homes", "update_secure_homes"]
+           "choose_destinations_py", "emigrate", "emigrate_py", "onward", "hunger_of", "secure_homes", "update_secure_homes"]

@@ -46,6 +46,7 @@ from sim.core.codes import DISPLACED, HOME
 from sim.core.jit import kernel
 from sim.core.rng import binomial, binomial_py, counter_bits, counter_bits_py
 from sim.rules.arrest import p_arrest_epstein_2002, p_arrest_epstein_2002_py
+from sim.sahel.displacement.kernels import onward
 
 # purposes of the counter-based draws (one per decision, so they never share a number)
 _JOIN, _FLEE, _RETURN = 1, 2, 3
@@ -261,12 +262,16 @@ def apply_moves_py(n_rows, cell, home, community, status, people, hardship, risk
 
 @kernel
 def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, sympathy, hardship, harm, s,
-                    cell_country, people_cell, people_by_comm, tips, sum_legit, sum_griev, n_alive,
-                    civilians_in, displaced_from, displaced_in, refugees_from, cell_start, cell_rows):
-    """Per-cell and per-community aggregates of the civilian groups, and the groups of each cell
-    (serial: it scatters).
+                    cell_country, abroad, p_onward, key, step, people_cell, people_by_comm, tips, sum_legit,
+                    sum_griev, n_alive, civilians_in, displaced_from, displaced_in, refugees_from, cell_start,
+                    cell_rows):
+    """Onward emigration, then per-cell and per-community aggregates of the civilian groups, and
+    the groups of each cell (serial: it scatters); returns the emigrants (people).
 
-    Fills ``people_cell[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
+    First, where ``p_onward > 0``, each displaced group in a cell with ``abroad[cell]`` loses the
+    people who move beyond the modelled area (the draw of
+    :func:`sim.sahel.displacement.kernels.emigrate`, same key, step and row). Then it
+    fills ``people_cell[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
     (people inclined to inform the state: legitimacy above sympathy), per-community
     headcount-weighted sums of legitimacy and grievance ``H (1 - L) + s M`` and headcounts
     ``n_alive``; civilians by the country they are in, displaced people by home country and by
@@ -285,11 +290,19 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
     displaced_in[:] = 0.0
     refugees_from[:] = 0.0
     cell_start[:] = 0
+    emigrants = 0
     for i in range(n_rows):
-        n = people[i]
+        n = np.int64(people[i])
         if n <= 0:
             continue
         c = cell[i]
+        if p_onward > 0.0 and status[i] == DISPLACED and abroad[c]:
+            m = onward(n, p_onward, key, step, i)
+            people[i] = n - m
+            n -= m
+            emigrants += m
+            if n <= 0:
+                continue
         k = community[i]
         people_cell[c] += n
         people_by_comm[c, k] += n
@@ -315,6 +328,7 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
             c = cell[i]
             cell_rows[fill[c]] = i
             fill[c] += 1
+    return emigrants
 
 
 @kernel
