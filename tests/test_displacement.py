@@ -73,9 +73,10 @@ def _destination_inputs(seed: int, w: int = 12, h: int = 10):
     ptr, site, dist = candidates(world.width, world.height, site_cell, radius)
     return dict(cand_ptr=ptr, cand_site=site, cand_dist=dist, site_cell=site_cell,
                 site_country=g.integers(0, 2, 8).astype(np.int64), site_is_camp=radius > 3,
-                site_open=g.random(8) < 0.8, site_crowding=g.random(8) * 2, violence=g.random(w * h) * 0.5,
-                control=g.uniform(-1, 1, w * h), cell_country=(np.arange(w * h) // (w * h // 2)).astype(np.int64),
-                kin=g.random((w * h, N_COMM)), params=_params())
+                site_open=g.random(8) < 0.8, site_crowding=g.random(8) * 2, site_kin=g.random((8, N_COMM)),
+                violence=g.random(w * h) * 0.5, control=g.uniform(-1, 1, w * h),
+                cell_country=(np.arange(w * h) // (w * h // 2)).astype(np.int64),
+                hazard=g.random((w * h, N_COMM)) * (g.random((w * h, N_COMM)) < 0.8), params=_params())
 
 
 def test_choose_destinations_matches_its_twin():
@@ -88,6 +89,7 @@ def test_choose_destinations_matches_its_twin():
     cells = np.arange(a.shape[0])
     assert (a != cells[:, None]).any() and (a == cells[:, None]).any()  # some flee somewhere, some stay
     assert not np.isin(a, x["site_cell"][~x["site_open"]]).any()        # a blockaded site is never reached
+    assert (a[x["hazard"] == 0] == np.nonzero(x["hazard"] == 0)[0]).all()  # nobody flees: no destination
 
 
 @pytest.mark.parametrize("impl", ["njit", "py_func"])
@@ -226,13 +228,14 @@ def _one_cell_choice(site_country, border=0.3, crowding=(0.0, 0.0), kin=0.0, cam
     n_cells = 10
     ptr = np.zeros(n_cells + 1, np.int64)
     ptr[1:] = 2
-    kin_a = np.zeros((n_cells, N_COMM))
-    kin_a[5, 0] = kin
+    kin_a = np.zeros((2, N_COMM))
+    kin_a[0, 0] = kin  # in the first site's cell (5)
     refuge = np.zeros((n_cells, N_COMM), np.int32)
     kd.choose_destinations(ptr, np.array([0, 1]), np.array([2.0, 3.0]), np.array([5, 7]),
                            np.array(site_country, np.int64), np.array(camp), np.ones(2, np.bool_),
-                           np.array(crowding), np.r_[0.3, np.zeros(n_cells - 1)], np.r_[-0.5, np.full(n_cells - 1, 0.5)],
-                           np.zeros(n_cells, np.int64), kin_a, params, refuge)
+                           np.array(crowding), kin_a, np.r_[0.3, np.zeros(n_cells - 1)],
+                           np.r_[-0.5, np.full(n_cells - 1, 0.5)], np.zeros(n_cells, np.int64),
+                           np.ones((n_cells, N_COMM)), params, refuge)
     return refuge[0]
 
 

@@ -160,16 +160,22 @@ def test_aggregate_cells_counts_people_and_indexes_each_cells_groups():
     cell_country = (np.arange(n_cells) % 3).astype(np.int8)
     out = dict(people_cell=np.zeros(n_cells), people_by_comm=np.zeros((n_cells, 4)), tips=np.zeros(n_cells),
                sum_legit=np.zeros(4), sum_griev=np.zeros(4), n_alive=np.zeros(4), civilians_in=np.zeros(3),
-               displaced_from=np.zeros(3), cell_start=np.zeros(n_cells + 1, np.int64), cell_rows=np.zeros(n, np.int32))
+               displaced_from=np.zeros(3), displaced_in=np.zeros(3), refugees_from=np.zeros(3),
+               cell_start=np.zeros(n_cells + 1, np.int64), cell_rows=np.zeros(n, np.int32))
     kc.aggregate_cells(n, cols["cell"], cols["home"], cols["community"], cols["status"], cols["people"],
                        cols["legitimacy"], cols["sympathy"], cols["hardship"], cols["harm"], 1.0, cell_country,
-                       *out.values())
+                       np.zeros(n_cells, np.bool_), 0.0, rng.stream_key(1, "displacement"), 0, *out.values())
     heads = cols["people"].astype(float)
     np.testing.assert_array_equal(out["civilians_in"], np.bincount(cell_country[cols["cell"]], weights=heads,
                                                                    minlength=3))
     away = np.where(cols["status"] == DISPLACED, heads, 0.0)
     np.testing.assert_array_equal(out["displaced_from"], np.bincount(cell_country[cols["home"]], weights=away,
                                                                      minlength=3))
+    np.testing.assert_array_equal(out["displaced_in"], np.bincount(cell_country[cols["cell"]], weights=away,
+                                                                   minlength=3))
+    across = cell_country[cols["cell"]] != cell_country[cols["home"]]
+    np.testing.assert_array_equal(out["refugees_from"], np.bincount(cell_country[cols["home"]],
+                                                                    weights=np.where(across, away, 0.0), minlength=3))
     np.testing.assert_array_equal(out["people_cell"], np.bincount(cols["cell"], weights=heads, minlength=n_cells))
     assert out["people_by_comm"].sum() == heads.sum() == out["n_alive"].sum()
     for c in range(n_cells):

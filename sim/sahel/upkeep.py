@@ -25,6 +25,7 @@ import numpy as np
 from sim.core import rng as rngs
 from sim.core.codes import HOME
 from sim.rules.levers import desertion
+from sim.sahel.kernels.civilians import first_home_rows
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
 __all__ = ["UpkeepState", "income_per_day", "pay_and_desert"]
@@ -93,10 +94,13 @@ def _return_to_civilians(model, cells: np.ndarray, people: np.ndarray, factions:
     pop, cfg = model.population, model.cfg
     pop.reserve(cells.size)
     n = pop.n
-    home_rows = np.flatnonzero((pop.status[:n] == HOME) & (pop.people[:n] > 0) & np.isin(pop.cell[:n], cells))
-    first = {}
-    for r in home_rows[::-1]:
-        first[int(pop.cell[r])] = int(r)
+    # the first (lowest) non-empty row at home in each of the cells, if any
+    at = np.unique(cells)
+    slot = np.full(model.field("people").size, -1, np.int64)
+    slot[at] = np.arange(at.size)
+    rows = np.empty(at.size, np.int64)
+    first_home_rows(n, pop.cell, pop.status, pop.people, slot, rows)
+    first = {c: r for c, r in zip(at.tolist(), rows.tolist(), strict=True) if r >= 0}
     appeal = [int(np.argmax(f.appeal)) for f in cfg.insurgents.factions.values()]
     for c, k, f in zip(cells.tolist(), people.tolist(), factions.tolist(), strict=True):
         r = first.get(c)

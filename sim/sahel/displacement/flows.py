@@ -10,11 +10,15 @@ Called by :mod:`sim.sahel.phases.civilians` on each civilian update (every
    (:func:`~sim.sahel.displacement.kernels.choose_destinations`).
 2. :func:`account` - after the kernel drew who moves: flights split over their causes (each
    group's flights in proportion to the terms of its hazard) and returns, into the interval.
-3. :func:`emigrate_displaced` - after the moves: onward emigration from neighbouring countries.
+3. :func:`p_onward` - after the moves: the chance of onward emigration from neighbouring
+   countries (drawn in the civilian phase's aggregate pass, as
+   :func:`~sim.sahel.displacement.kernels.emigrate` would).
 
 :func:`stocks` gives the displaced by the country they are in and the refugees (displaced
-outside their home country) by home country (the model's ``displaced_in`` and
-``refugees_from``, recomputed after each civilian update; the harm phase takes deaths off them).
+outside their home country) by home country: the model's ``displaced_in`` and
+``refugees_from``, which :func:`sim.sahel.kernels.civilians.aggregate_cells` recomputes in its
+pass over the groups after each civilian update (``stocks`` is the readable numpy reference the
+tests compare it with); the harm phase takes deaths off them.
 """
 
 from __future__ import annotations
@@ -77,20 +81,21 @@ def prepare(model, harm_state: np.ndarray) -> None:
                     model.flee_hazard)
     # return needs a home secure for months: calm, and state-held or free of fighters
     v = violence.reshape(-1)
-    model.secure_days, model.return_hazard = k.secure_homes(model.secure_days, v, control, model.field("fighters_near"),
-                                                            cfg.mechanisms.calm, STATE_ZONE, dt, d.dur_secure,
-                                                            d.p_return)
+    if model.secure_days.dtype != np.float64:
+        model.secure_days = model.secure_days.astype(np.float64)
+    k.update_secure_homes(model.secure_days, v, control, model.field("fighters_near"), cfg.mechanisms.calm, STATE_ZONE,
+                          dt, d.dur_secure, d.p_return, model.return_hazard)  # in place (k.secure_homes, one pass)
     # crowding of sites: it adds hardship there and makes the site less attractive
     crowd = site_crowding(model)
     model.extra_hardship[:] = 0.0
     model.extra_hardship[s.cell] = np.maximum(model.extra_hardship[s.cell],
                                               d.rel_crowding_hardship * np.minimum(crowd, 1.0))
-    people = np.maximum(model.field("people"), 1.0)
-    kin = model.people_by_comm / people[:, None]
+    site_kin = model.people_by_comm[s.cell] / np.maximum(model.field("people")[s.cell], 1.0)[:, None]
     site_open = np.ones(len(s), np.bool_)
     site_open[towns] = ~model.blockaded[s.town[towns]]
     k.choose_destinations(s.cand_ptr, s.cand_site, s.cand_dist, s.cell, s.country, s.is_camp, site_open, crowd,
-                          v, control, w.country.reshape(-1).astype(np.int64), kin, pack_params(model), model.refuge)
+                          site_kin, v, control, w.country.reshape(-1).astype(np.int64), model.flee_hazard,
+                          pack_params(model), model.refuge)
 
 
 def account(model, n_rows: int, moving: np.ndarray) -> None:
@@ -109,14 +114,11 @@ def account(model, n_rows: int, moving: np.ndarray) -> None:
     model.interval.returns += float(moving[back].sum())
 
 
-def emigrate_displaced(model) -> None:
-    """Displaced people in neighbouring countries who move beyond the modelled area."""
-    pop = model.population
-    left = np.zeros(pop.n, np.int32)
-    p = model.cfg.displacement.p_onward * model.cfg.population.dur_civilian_update
-    k.emigrate(pop.n, pop.cell, pop.status, pop.people, model.abroad, p, model.keys["displacement"], model.steps,
-               left)
-    model.interval.emigrants += float(left.sum(dtype=np.int64))
+def p_onward(model) -> float:
+    """Chance per civilian update that a displaced person in a neighbouring country moves beyond
+    the modelled area (drawn per group by :func:`sim.sahel.displacement.kernels.onward`, in
+    :func:`sim.sahel.kernels.civilians.aggregate_cells`' pass after the moves)."""
+    return model.cfg.displacement.p_onward * model.cfg.population.dur_civilian_update
 
 
 def stocks(model) -> tuple[np.ndarray, np.ndarray]:

@@ -22,9 +22,10 @@ compares. Parameters come packed in a vector (layout below; built by
 
   In a blockaded town every term is multiplied by ``1 - rel_siege_trap``: its people are
   trapped while the siege holds, and the hunger term is released when it breaks.
-* :func:`choose_destinations` - per cell and community, the best reachable site (towns within
-  ``flee_radius``, refugee camps within ``camp_radius``, precomputed in CSR form), or the cell
-  itself (no flight) if nothing scores better. Lower scores are better::
+* :func:`choose_destinations` - per cell and community with a positive flight hazard, the best
+  reachable site (towns within ``flee_radius``, refugee camps within ``camp_radius``,
+  precomputed in CSR form), or the cell itself (no flight) if nothing scores better (or if nobody
+  there flees). Lower scores are better::
 
       score = violence - rel_safety_control * control + rel_distance * distance
               + rel_crowding_avoid * crowding - rel_kin * kin share
@@ -42,7 +43,7 @@ import numpy as np
 from numba import prange
 
 from sim.core.codes import DISPLACED
-from sim.core.jit import kernel
+from sim.core.jit import inline, kernel
 from sim.core.rng import binomial, binomial_py, counter_bits, counter_bits_py
 
 #: The causes of flight, in the order of :func:`flight_hazard`'s ``causes`` axis.
@@ -64,7 +65,9 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
 
     Per-cell inputs are flat arrays over cells; ``harm_state`` is ``[cell, community]``;
     ``hunger`` is a town's supply shortfall in [0, 1] (0 elsewhere); ``trapped`` marks the cells
-    of blockaded towns.
+    of blockaded towns. Most cells have no cause of flight: a cell whose total was zero and whose
+    terms are all zero is left as it is (its causes are zeros already), which saves rewriting
+    the whole ``causes`` array each update.
     """
     n_cells, n_comm = harm_state.shape
     for c in range(n_cells):
@@ -74,6 +77,14 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
         ops = params[Q_OPERATIONS] * min(troops_near[c] / params[Q_PRESENCE], 1.0) if armed else 0.0
         siege = params[Q_SIEGE] * hunger[c]
         keep = 1.0 - params[Q_TRAP] if trapped[c] else 1.0
+        if v == 0.0 and coerce == 0.0 and ops == 0.0 and siege == 0.0:
+            quiet = True
+            for k in range(n_comm):
+                if total[c, k] != 0.0 or params[Q_PUNISHMENT] * harm_state[c, k] != 0.0:
+                    quiet = False
+                    break
+            if quiet:
+                continue
         for k in range(n_comm):
             terms = (v, coerce * coercion_target[k], ops, params[Q_PUNISHMENT] * harm_state[c, k], siege)
             s = 0.0
@@ -101,46 +112,49 @@ def flight_hazard_py(violence, violence_near, control, fighters_near, troops_nea
 
 @kernel
 def choose_destinations(cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
-                        site_crowding, violence, control, cell_country, kin, params, refuge):
+                        site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge):
     """Fill ``refuge[cell, k]`` with the best reachable site's cell for community ``k`` (or the
     cell itself). Candidates of cell ``c`` are ``cand_site[cand_ptr[c]:cand_ptr[c + 1]]`` at
-    distances ``cand_dist`` (cells); ``kin[cell, k]`` is community ``k``'s share of the people in
-    the cell."""
+    distances ``cand_dist`` (cells); ``site_kin[s, k]`` is community ``k``'s share of the people
+    in site ``s``'s cell. Only where the flight hazard ``hazard[cell, k]`` is positive: elsewhere
+    nobody leaves, and ``refuge`` is the cell itself."""
     n_cells, n_comm = refuge.shape
     for c in range(n_cells):
         own = violence[c] - params[Q_SAFETY] * control[c]
+        j0, j1 = cand_ptr[c], cand_ptr[c + 1]
         for k in range(n_comm):
             best, best_score = c, own
-            for j in range(cand_ptr[c], cand_ptr[c + 1]):
-                s = cand_site[j]
-                d = site_cell[s]
-                if d == c or not site_open[s]:
-                    continue
-                score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
-                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * kin[d, k])
-                if site_country[s] != cell_country[c]:
-                    score += params[Q_BORDER]
-                if site_is_camp[s]:
-                    score -= params[Q_CAMP]
-                if score < best_score:
-                    best, best_score = d, score
+            if hazard[c, k] > 0.0:
+                for j in range(j0, j1):
+                    s = cand_site[j]
+                    d = site_cell[s]
+                    if d == c or not site_open[s]:
+                        continue
+                    score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
+                             + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * site_kin[s, k])
+                    if site_country[s] != cell_country[c]:
+                        score += params[Q_BORDER]
+                    if site_is_camp[s]:
+                        score -= params[Q_CAMP]
+                    if score < best_score:
+                        best, best_score = d, score
             refuge[c, k] = best
 
 
 def choose_destinations_py(cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
-                           site_crowding, violence, control, cell_country, kin, params, refuge):
+                           site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge):
     """Readable twin of :func:`choose_destinations`: score every option, keep the lowest (the
-    first of equals, the cell itself before any site)."""
+    first of equals, the cell itself before any site); the cell itself where nobody flees."""
     n_cells, n_comm = refuge.shape
     for c in range(n_cells):
         for k in range(n_comm):
             options = [(violence[c] - params[Q_SAFETY] * control[c], c)]
             for j in range(cand_ptr[c], cand_ptr[c + 1]):
                 s, d = cand_site[j], site_cell[cand_site[j]]
-                if d == c or not site_open[s]:
+                if d == c or not site_open[s] or not hazard[c, k] > 0.0:
                     continue
                 score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
-                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * kin[d, k]
+                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * site_kin[s, k]
                          + params[Q_BORDER] * (site_country[s] != cell_country[c])
                          - params[Q_CAMP] * bool(site_is_camp[s]))
                 options.append((score, d))
@@ -151,6 +165,12 @@ def choose_destinations_py(cand_ptr, cand_site, cand_dist, site_cell, site_count
             refuge[c, k] = best[1]
 
 
+@inline
+def onward(n, p, key, step, i):
+    """How many of the ``n`` people of displaced group ``i`` abroad move on (``emigrate``'s draw)."""
+    return binomial(n, p, np.uint64(counter_bits(key, step, i, _ONWARD)))
+
+
 @kernel(parallel=True)
 def emigrate(n_rows, cell, status, people, abroad, p, key, step, left):
     """People of displaced groups in a cell with ``abroad[cell]`` (a non-core country) who move
@@ -159,7 +179,7 @@ def emigrate(n_rows, cell, status, people, abroad, p, key, step, left):
         left[i] = 0
         n = np.int64(people[i])
         if n > 0 and status[i] == DISPLACED and abroad[cell[i]]:
-            m = binomial(n, p, np.uint64(counter_bits(key, step, i, _ONWARD)))
+            m = onward(n, p, key, step, i)
             left[i] = m
             people[i] = n - m
 
@@ -187,10 +207,22 @@ def secure_homes(secure_days, violence, control, fighters_near, calm, state_zone
     return days, np.where(days >= dur_secure, p_return, 0.0)
 
 
+@kernel
+def update_secure_homes(secure_days, violence, control, fighters_near, calm, state_zone, dt, dur_secure, p_return,
+                        return_hazard):
+    """:func:`secure_homes` in one pass, in place: ``secure_days`` and ``return_hazard`` per cell."""
+    for c in range(secure_days.size):
+        if violence[c] < calm and (control[c] >= state_zone or fighters_near[c] == 0.0):
+            secure_days[c] = secure_days[c] + dt
+        else:
+            secure_days[c] = 0.0
+        return_hazard[c] = p_return if secure_days[c] >= dur_secure else 0.0
+
+
 def hunger_of(supplies: np.ndarray, supply_days: float) -> np.ndarray:
     """A town's supply shortfall in [0, 1]."""
     return np.clip(1.0 - supplies / supply_days, 0.0, 1.0)
 
 
 __all__ = ["CAUSES", "N_PARAMS", "flight_hazard", "flight_hazard_py", "choose_destinations",
-           "choose_destinations_py", "emigrate", "emigrate_py", "hunger_of", "secure_homes"]
+           "choose_destinations_py", "emigrate", "emigrate_py", "onward", "hunger_of", "secure_homes", "update_secure_homes"]

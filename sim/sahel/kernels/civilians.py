@@ -46,6 +46,7 @@ from sim.core.codes import DISPLACED, HOME
 from sim.core.jit import kernel
 from sim.core.rng import binomial, binomial_py, counter_bits, counter_bits_py
 from sim.rules.arrest import p_arrest_epstein_2002, p_arrest_epstein_2002_py
+from sim.sahel.displacement.kernels import onward
 
 # purposes of the counter-based draws (one per decision, so they never share a number)
 _JOIN, _FLEE, _RETURN = 1, 2, 3
@@ -80,7 +81,8 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
     pull_of = np.empty(n_cells)
     for c in prange(n_cells):
         a, ct = fighters_near[c], troops_near[c]
-        p_arrest[c] = p_arrest_epstein_2002(params[P_K], ct, a)
+        # no troops within reach: P = 1 - exp(-k * 0) = 0 exactly, without the exponential
+        p_arrest[c] = 0.0 if ct == 0.0 else p_arrest_epstein_2002(params[P_K], ct, a)
         pull_of[c] = params[P_PULL] * a / (a + ct + 1.0)
     for i in prange(n_rows):
         joined[i] = 0
@@ -260,15 +262,20 @@ def apply_moves_py(n_rows, cell, home, community, status, people, hardship, risk
 
 @kernel
 def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, sympathy, hardship, harm, s,
-                    cell_country, people_cell, people_by_comm, tips, sum_legit, sum_griev, n_alive,
-                    civilians_in, displaced_from, cell_start, cell_rows):
-    """Per-cell and per-community aggregates of the civilian groups, and the groups of each cell
-    (serial: it scatters).
+                    cell_country, abroad, p_onward, key, step, people_cell, people_by_comm, tips, sum_legit,
+                    sum_griev, n_alive, civilians_in, displaced_from, displaced_in, refugees_from, cell_start,
+                    cell_rows):
+    """Onward emigration, then per-cell and per-community aggregates of the civilian groups, and
+    the groups of each cell (serial: it scatters); returns the emigrants (people).
 
-    Fills ``people_cell[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
+    First, where ``p_onward > 0``, each displaced group in a cell with ``abroad[cell]`` loses the
+    people who move beyond the modelled area (the draw of
+    :func:`sim.sahel.displacement.kernels.emigrate`, same key, step and row). Then it
+    fills ``people_cell[cell]`` (civilians present), ``people_by_comm[cell, k]``, ``tips[cell]``
     (people inclined to inform the state: legitimacy above sympathy), per-community
     headcount-weighted sums of legitimacy and grievance ``H (1 - L) + s M`` and headcounts
-    ``n_alive``; civilians by the country they are in and displaced people by home country
+    ``n_alive``; civilians by the country they are in, displaced people by home country and by
+    the country they are in, and refugees (displaced outside their home country) by home country
     (``cell_country`` maps cells to countries); and the rows of each cell's non-empty groups,
     ``cell_rows[cell_start[c]:cell_start[c + 1]]`` in row order (a counting sort).
     """
@@ -280,12 +287,22 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
     n_alive[:] = 0.0
     civilians_in[:] = 0.0
     displaced_from[:] = 0.0
+    displaced_in[:] = 0.0
+    refugees_from[:] = 0.0
     cell_start[:] = 0
+    emigrants = 0
     for i in range(n_rows):
-        n = people[i]
+        n = np.int64(people[i])
         if n <= 0:
             continue
         c = cell[i]
+        if p_onward > 0.0 and status[i] == DISPLACED and abroad[c]:
+            m = onward(n, p_onward, key, step, i)
+            people[i] = n - m
+            n -= m
+            emigrants += m
+            if n <= 0:
+                continue
         k = community[i]
         people_cell[c] += n
         people_by_comm[c, k] += n
@@ -294,9 +311,14 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
         sum_legit[k] += n * legitimacy[i]
         sum_griev[k] += n * (hardship[i] * (1.0 - legitimacy[i]) + s * harm[i])
         n_alive[k] += n
-        civilians_in[cell_country[c]] += n
+        now = cell_country[c]
+        civilians_in[now] += n
         if status[i] == DISPLACED:
-            displaced_from[cell_country[home[i]]] += n
+            from_ = cell_country[home[i]]
+            displaced_from[from_] += n
+            displaced_in[now] += n
+            if now != from_:
+                refugees_from[from_] += n
         cell_start[c + 1] += 1
     for c in range(cell_start.size - 1):
         cell_start[c + 1] += cell_start[c]
@@ -306,3 +328,29 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
             c = cell[i]
             cell_rows[fill[c]] = i
             fill[c] += 1
+    return emigrants
+
+
+@kernel
+def first_home_rows(n_rows, cell, status, people, slot, first):
+    """``first[slot[c]]``: the lowest non-empty row at home in cell ``c``, for the cells with
+    ``slot[c] >= 0`` (``first`` is filled with -1 first; -1 stays where there is none). Stops
+    once every wanted cell has its row."""
+    first[:] = -1
+    found = 0
+    for i in range(n_rows):
+        if people[i] > 0 and status[i] == HOME:
+            j = slot[cell[i]]
+            if j >= 0 and first[j] < 0:
+                first[j] = i
+                found += 1
+                if found == first.size:
+                    break
+
+
+def first_home_rows_py(n_rows, cell, status, people, slot, first):
+    """Readable twin of :func:`first_home_rows`."""
+    first[:] = -1
+    for i in range(n_rows):
+        if people[i] > 0 and status[i] == HOME and slot[cell[i]] >= 0 and first[slot[cell[i]]] < 0:
+            first[slot[cell[i]]] = i

@@ -4,8 +4,9 @@ Prepares the flight hazards, secure homes and destinations (:func:`sim.sahel.dis
 unwraps the population columns and cell fields, calls
 :func:`sim.sahel.kernels.civilians.civilian_update`, hands the people who joined to their bands
 (they leave their group's headcount and join the band's fighters), counts flights by cause and
-returns, applies the moves it decided (:func:`sim.sahel.kernels.civilians.apply_moves`), then
-lets displaced people in neighbouring countries move on (emigrants).
+returns, applies the moves it decided (:func:`sim.sahel.kernels.civilians.apply_moves`), pays the
+fighters (:func:`sim.sahel.upkeep.pay_and_desert`), then lets displaced people in neighbouring
+countries move on (emigrants) in the pass that aggregates the groups (:func:`aggregate`).
 """
 
 from __future__ import annotations
@@ -36,18 +37,24 @@ def pack_params(model) -> np.ndarray:
     return v
 
 
-def aggregate(model) -> None:
+def aggregate(model, p_onward: float = 0.0) -> None:
     """Cell and community aggregates of the civilians (people present, tips, attitudes), the
-    population stocks by country, and the index of each cell's groups (what the harm phase takes
-    deaths from)."""
+    population stocks by country (civilians, displaced and refugees), and the index of each
+    cell's groups (what the harm phase takes deaths from); first, with ``p_onward > 0``, the
+    onward emigration of displaced people abroad (:func:`sim.sahel.displacement.flows.p_onward`),
+    counted into the interval's emigrants."""
     pop = model.population
     if model.cell_rows.size < pop.capacity:
         model.cell_rows = np.zeros(pop.capacity, np.int32)
-    k.aggregate_cells(pop.n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.legitimacy,
-                      pop.sympathy, pop.hardship, pop.harm, model.cfg.population.rel_harm_grievance,
-                      model.field("country"), model.field("people"), model.people_by_comm, model.field("tips"),
-                      model.sum_legit, model.sum_griev, model.n_alive, model.civilians_in, model.displaced_from,
-                      model.cell_start, model.cell_rows)
+    left = k.aggregate_cells(pop.n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.legitimacy,
+                             pop.sympathy, pop.hardship, pop.harm, model.cfg.population.rel_harm_grievance,
+                             model.field("country"), model.abroad, p_onward, model.keys["displacement"], model.steps,
+                             model.field("people"), model.people_by_comm, model.field("tips"),
+                             model.sum_legit, model.sum_griev, model.n_alive, model.civilians_in,
+                             model.displaced_from, model.displaced_in, model.refugees_from, model.cell_start,
+                             model.cell_rows)
+    if p_onward > 0.0:
+        model.interval.emigrants += float(left)
 
 
 def _harm_units(model, acc: np.ndarray) -> np.ndarray:
@@ -88,9 +95,9 @@ def update(model) -> None:
     pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                           pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
                           pop.sibling, model.refuge, moving, model.steps)
-    flows.emigrate_displaced(model)
+    # deserters go home to groups at home; onward emigration (in aggregate) takes from displaced
+    # groups abroad: the two touch different rows and draws, so paying first changes nothing
     upkeep.pay_and_desert(model, float(cfg.population.dur_civilian_update))
     model.harm_state_acc[:] = 0.0
     model.harm_ins_acc[:] = 0.0
-    aggregate(model)
-    model.displaced_in, model.refugees_from = flows.stocks(model)
+    aggregate(model, flows.p_onward(model))  # also the displaced_in and refugees_from stocks (flows.stocks)
