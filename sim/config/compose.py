@@ -16,7 +16,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.config.schema import Config
+from sim.config.schema import Config, config_node
 from sim.core.params import ConfigError, validate
 
 __all__ = ["CONFIG_DIR", "load_config", "to_config", "config_hash", "config_yaml", "register_schema",
@@ -219,7 +219,7 @@ def _texts(cfg: Config) -> tuple[str, str]:
     """The config as YAML with sorted keys and in field order, made once per Config object."""
     hit = _TEXT.get(id(cfg))
     if hit is None or hit[0] is not cfg:
-        node = OmegaConf.structured(cfg)
+        node = config_node(cfg)
         hit = (cfg, OmegaConf.to_yaml(node, sort_keys=True), OmegaConf.to_yaml(node))
         _remember(_TEXT, id(cfg), hit)
     return hit[1], hit[2]

@@ -131,12 +131,28 @@ class Config:
         if self.end <= self.start:
             raise ConfigError("end_date", self.end_date, f"a date after start_date={self.start_date}")
         try:  # the config as a node, made once for all interventions (0.1 s each)
-            node = OmegaConf.structured(self) if self.scenario.timeline else None
+            node = config_node(self) if self.scenario.timeline else None
         except Exception:
             node = None  # every intervention then fails its check, naming its key
         for i, iv in enumerate(self.scenario.timeline):
             _check_intervention(node, iv, f"scenario.timeline[{i}]")
         _check_levers(self)
+
+
+_NODES: dict[int, tuple[Config, DictConfig]] = {}  # id -> (Config, its node), the last few
+
+
+def config_node(cfg: Config) -> DictConfig:
+    """``OmegaConf.structured(cfg)``, read only, made once per Config object (a Config is frozen):
+    validation and the config's YAML and hash read the same node."""
+    hit = _NODES.get(id(cfg))
+    if hit is None or hit[0] is not cfg:
+        node = OmegaConf.structured(cfg)
+        OmegaConf.set_readonly(node, True)
+        if len(_NODES) >= 8:
+            _NODES.pop(next(iter(_NODES)))
+        hit = _NODES[id(cfg)] = (cfg, node)
+    return hit[1]
 
 
 def _check_levers(cfg: Config) -> None:
