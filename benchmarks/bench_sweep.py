@@ -19,6 +19,8 @@ worker processes, numba cache load, the runs and their Parquet output (no dashbo
   between jobs.
 
 The numba cache is warmed first by one short run, as on a cluster node after the first job.
+``cpu_s`` is the CPU time (user + sys) of the sweep command and its workers: on a busy machine
+it is a steadier figure than the wall-clock ones.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,9 +57,12 @@ def main() -> None:
         sweep = pathlib.Path(tmp) / "sweep"
         cmd = [*base, f"seed=range(1,{args.runs + 1})", f"hydra.launcher.n_jobs={args.jobs}",
                f"hydra.sweep.dir={sweep}"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0, w0 = time.perf_counter(), time.time()
         subprocess.run(cmd, check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
         wall, w1 = time.perf_counter() - t0, time.time()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         summaries = [json.loads(p.read_text()) for p in sorted(sweep.glob("*/summary.json"))]
         starts = [min(f.stat().st_mtime for f in (p / ".hydra").iterdir()) for p in sweep.iterdir()
                   if (p / ".hydra").is_dir()]
@@ -65,7 +71,7 @@ def main() -> None:
     mean_run = sum(s["wall_seconds"] for s in summaries) / len(summaries)
     fixed_start = min(starts) - w0
     fixed_end = w1 - max(s["completion"]["finished_at"] for s in summaries)
-    out = {"runs": args.runs, "jobs": args.jobs, "wall_s": round(wall, 2),
+    out = {"runs": args.runs, "jobs": args.jobs, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
            "runs_per_hour": round(args.runs / wall * 3600, 1), "mean_run_s": round(mean_run, 2),
            "overhead_per_run_s": round(wall * args.jobs / args.runs - mean_run, 2),
            "fixed_start_s": round(fixed_start, 2), "fixed_end_s": round(fixed_end, 2),
