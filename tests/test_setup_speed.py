@@ -34,3 +34,34 @@ def test_candidates_match_twin(seed):
     for g, w in zip(got, want, strict=True):
         assert g.dtype == w.dtype
         np.testing.assert_array_equal(g, w)
+
+
+def test_the_mesa_grid_is_built_on_first_use_over_the_same_layers(small_cfg):
+    from mesa.discrete_space import OrthogonalMooreGrid
+
+    from sim.sahel.model import SahelModel
+
+    model = SahelModel(small_cfg)
+    state = model.random.getstate()
+    grid = model.grid
+    assert isinstance(grid, OrthogonalMooreGrid) and model.grid is grid
+    assert grid.dimensions == (model.world.width, model.world.height)
+    for name, layer in model.layers.items():
+        assert getattr(grid, name) is layer  # the grid carries the model's own layers
+    cell = grid._cells[(1, 2)]
+    assert cell.people == model.layers["people"].data[1, 2]
+    assert model.random.getstate() == state  # building it draws nothing
+
+
+def test_config_memos_follow_the_config_object(small_cfg):
+    import dataclasses
+
+    from sim.config import ConfigError, config_hash, config_yaml, to_config
+
+    assert to_config(small_cfg) is small_cfg
+    other = dataclasses.replace(small_cfg, seed=small_cfg.seed + 1)
+    assert config_hash(other) != config_hash(small_cfg)
+    assert config_yaml(other) != config_yaml(small_cfg)
+    bad = dataclasses.replace(small_cfg, people_per_agent=0)
+    with pytest.raises(ConfigError):
+        to_config(bad)  # a new Config is validated, whatever was validated before
