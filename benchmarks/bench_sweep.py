@@ -7,10 +7,20 @@ loky) launcher into a fresh sweep folder, timing the whole command: interpreter 
 worker processes, numba cache load, the runs and their Parquet output (no dashboards). Then
 
 - runs per hour = N / wall * 3600 (target >= 300 on 2 cores);
-- overhead per run = wall * jobs / N - the mean in-run seconds (``summary.json`` wall_seconds),
-  i.e. what a run costs beyond simulating it (target <= 1 s).
+- overhead per run = wall * jobs / N - the mean in-run seconds (``summary.json`` wall_seconds:
+  set-up, the run and gathering its results), i.e. what a run costs beyond simulating it
+  (target <= 1 s). With few runs this carries a share of the fixed start cost, so it is split:
+- fixed start = from the command's start to the first job's start (interpreter, Hydra and
+  ``import sim`` in the parent, composing the sweep, spawning the workers, their imports and the
+  first job's config composition); a job starts when Hydra writes its ``.hydra/`` folder;
+- fixed end = from the last run's completion record to the command's exit;
+- overhead per run beyond the fixed parts = (wall - fixed start - fixed end) * jobs / N - mean
+  in-run seconds: config composition, ``.hydra/`` files, validation, saving and the gaps
+  between jobs.
 
 The numba cache is warmed first by one short run, as on a cluster node after the first job.
+``cpu_s`` is the CPU time (user + sys) of the sweep command and its workers: on a busy machine
+it is a steadier figure than the wall-clock ones.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
@@ -46,16 +57,26 @@ def main() -> None:
         sweep = pathlib.Path(tmp) / "sweep"
         cmd = [*base, f"seed=range(1,{args.runs + 1})", f"hydra.launcher.n_jobs={args.jobs}",
                f"hydra.sweep.dir={sweep}"]
-        t0 = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0, w0 = time.perf_counter(), time.time()
         subprocess.run(cmd, check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - t0
-        in_run = [json.loads(p.read_text())["wall_seconds"] for p in sorted(sweep.glob("*/summary.json"))]
-    if len(in_run) != args.runs:
-        raise SystemExit(f"bench_sweep: {len(in_run)} of {args.runs} runs wrote summary.json")
-    mean_run = sum(in_run) / len(in_run)
-    out = {"runs": args.runs, "jobs": args.jobs, "wall_s": round(wall, 2),
+        wall, w1 = time.perf_counter() - t0, time.time()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        summaries = [json.loads(p.read_text()) for p in sorted(sweep.glob("*/summary.json"))]
+        starts = [min(f.stat().st_mtime for f in (p / ".hydra").iterdir()) for p in sweep.iterdir()
+                  if (p / ".hydra").is_dir()]
+    if len(summaries) != args.runs:
+        raise SystemExit(f"bench_sweep: {len(summaries)} of {args.runs} runs wrote summary.json")
+    mean_run = sum(s["wall_seconds"] for s in summaries) / len(summaries)
+    fixed_start = min(starts) - w0
+    fixed_end = w1 - max(s["completion"]["finished_at"] for s in summaries)
+    out = {"runs": args.runs, "jobs": args.jobs, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
            "runs_per_hour": round(args.runs / wall * 3600, 1), "mean_run_s": round(mean_run, 2),
            "overhead_per_run_s": round(wall * args.jobs / args.runs - mean_run, 2),
+           "fixed_start_s": round(fixed_start, 2), "fixed_end_s": round(fixed_end, 2),
+           "overhead_per_run_beyond_fixed_s": round(
+               (wall - fixed_start - fixed_end) * args.jobs / args.runs - mean_run, 2),
            "targets": {"runs_per_hour": 300, "overhead_per_run_s": 1.0}}
     print(json.dumps(out))
     if args.json:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.config.schema import Config
+from sim.config.schema import Config, config_node
 from sim.core.params import ConfigError, validate
 
 __all__ = ["CONFIG_DIR", "load_config", "to_config", "config_hash", "config_yaml", "register_schema",
@@ -39,6 +39,25 @@ def schema_node() -> DictConfig:
     node = OmegaConf.structured(Config)
     _writable(node)
     return node
+
+
+_MEMO = 8  # configs remembered by the per-process memos below (a run needs one)
+_SCHEMA: list[DictConfig] = []                      # schema_node(), made once (read only)
+_VALIDATED: dict[int, Config] = {}                  # id -> a Config that to_config validated
+_TEXT: dict[int, tuple[Config, str, str]] = {}      # id -> (Config, sorted YAML, YAML)
+
+
+def _remember(memo: dict, key: int, value) -> None:
+    if len(memo) >= _MEMO:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
+
+
+def _schema() -> DictConfig:
+    """:func:`schema_node`, made once per process and only read (``OmegaConf.merge`` copies it)."""
+    if not _SCHEMA:
+        _SCHEMA.append(schema_node())
+    return _SCHEMA[0]
 
 
 def _writable(node) -> None:
@@ -93,14 +112,17 @@ def explain(exc: BaseException) -> ConfigError:
 def to_config(cfg: DictConfig | Config) -> Config:
     """Convert a composed DictConfig (or a Config) into a validated, frozen :class:`Config`."""
     if isinstance(cfg, Config):
+        if _VALIDATED.get(id(cfg)) is cfg:  # validated already (a Config is frozen)
+            return cfg
         obj = cfg
     else:
         cfg = cfg.copy()
         with _open(cfg):
             cfg.pop("hydra", None)
-        _reject_unknown_keys(cfg, schema_node())
+        schema = _schema()
+        _reject_unknown_keys(cfg, schema)
         try:
-            merged = OmegaConf.merge(schema_node(), cfg)
+            merged = OmegaConf.merge(schema, cfg)
             obj = OmegaConf.to_object(merged)
         except ConfigError:
             raise
@@ -110,6 +132,7 @@ def to_config(cfg: DictConfig | Config) -> Config:
                 raise inner from None
             raise explain(exc) from None
     validate(obj)
+    _remember(_VALIDATED, id(obj), obj)
     return obj
 
 
@@ -155,7 +178,7 @@ def check_overrides(overrides: list[str] | tuple[str, ...]) -> None:
         if not eq or key.startswith(("~", "hydra")) or "/" in key or "@" in key:
             continue
         if schema is None:
-            schema = OmegaConf.structured(Config)
+            schema = _schema()
         try:
             default = OmegaConf.select(schema, key, default=None)
         except Exception:  # an unknown key: composition names it
@@ -192,12 +215,21 @@ def load_config(overrides: list[str] | tuple[str, ...] = (), config_dir: str | P
     return to_config(composed)
 
 
+def _texts(cfg: Config) -> tuple[str, str]:
+    """The config as YAML with sorted keys and in field order, made once per Config object."""
+    hit = _TEXT.get(id(cfg))
+    if hit is None or hit[0] is not cfg:
+        node = config_node(cfg)
+        hit = (cfg, OmegaConf.to_yaml(node, sort_keys=True), OmegaConf.to_yaml(node))
+        _remember(_TEXT, id(cfg), hit)
+    return hit[1], hit[2]
+
+
 def config_hash(cfg: Config) -> str:
     """A short, stable hash of the resolved config (for provenance)."""
-    text = OmegaConf.to_yaml(OmegaConf.structured(cfg), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(_texts(cfg)[0].encode()).hexdigest()[:16]
 
 
 def config_yaml(cfg: Config) -> str:
     """The resolved config as YAML."""
-    return OmegaConf.to_yaml(OmegaConf.structured(cfg))
+    return _texts(cfg)[1]

@@ -13,7 +13,7 @@ import time
 
 import mesa
 import numpy as np
-from mesa.discrete_space import OrthogonalMooreGrid
+from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
 from sim.config import Config
 from sim.core import rng as rngs
@@ -81,15 +81,15 @@ class SahelModel(mesa.Model):
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)  # wall seconds spent in each phase (profiling only)
         self.lap_start = 0.0                              # perf_counter at the start of the current phase
         self.timeline_pending = timeline.pending(cfg.scenario.timeline)  # (date, intervention) not yet applied
-        # ---- the world: a Mesa grid whose cells carry the fields as property layers (the layers
-        # own the memory). Building the grid's connected cells is most of the set-up (0.8 s on the
-        # sahel map); the model's rules read the layers, the grid is there for Mesa's tools.
+        # ---- the world: the cell fields as Mesa property layers (the layers own the memory). The
+        # model's rules read the layers; ``grid``, the Mesa grid that carries them for Mesa's
+        # tools, is built on first use (its connected cells take 0.8 s on the sahel map).
         self.world = build_world(cfg.map, rngs.stream(cfg.seed, "world"))
         w = self.world
         n_cells, n_towns, n_comm = w.width * w.height, len(w.towns.name), len(COMMUNITIES)
-        self.grid = OrthogonalMooreGrid((w.width, w.height), torus=False, random=self.random)
-        self.layers = {name: self.grid.create_property_layer(name, default_value=dtype(init), dtype=dtype)
+        self.layers = {name: PropertyLayer(name, (w.width, w.height), default_value=dtype(init), dtype=dtype)
                        for name, dtype, init in LAYERS}
+        self._grid: OrthogonalMooreGrid | None = None     # the Mesa grid, once ``grid`` is read
         # flat views of the layers, made once (Mesa's ``data`` setter writes in place, so they stay true)
         self.flat = {name: layer.data.reshape(-1) for name, layer in self.layers.items()}
         for name in ("country", "terrain", "road_class", "mine"):
@@ -177,6 +177,17 @@ class SahelModel(mesa.Model):
         for i in range(len(self._band_agents), self.bands.n):
             self._band_agents.append(Band(self, self.bands, i))
         return [a for a in self._band_agents if a.fighters > 0]
+
+    @property
+    def grid(self) -> OrthogonalMooreGrid:
+        """The Mesa grid of the map, carrying :attr:`layers` as its property layers (made on first use)."""
+        if self._grid is None:
+            w = self.world
+            grid = OrthogonalMooreGrid((w.width, w.height), torus=False, random=self.random)
+            for layer in self.layers.values():
+                grid.add_property_layer(layer)
+            self._grid = grid
+        return self._grid
 
     def field(self, name: str) -> np.ndarray:
         """A cell field as a flat view (the property layer owns the memory)."""

@@ -96,17 +96,19 @@ def build_sites(world, town_capacity: float, flee_radius: int, camp_radius: int)
 
 def candidates(width: int, height: int, site_cell: np.ndarray, radius: np.ndarray):
     """CSR lists of the sites within each site's radius of every cell (sites in index order)."""
-    per_cell: list[list[tuple[int, float]]] = [[] for _ in range(width * height)]
-    xs, ys = np.meshgrid(np.arange(width), np.arange(height), indexing="ij")
+    cells, sites, dists = [], [], []
     for s, (c, r) in enumerate(zip(site_cell, radius, strict=True)):
         sx, sy = divmod(int(c), height)
-        x0, x1, y0, y1 = max(sx - r, 0), min(sx + r + 1, width), max(sy - r, 0), min(sy + r + 1, height)
-        bx, by = xs[x0:x1, y0:y1].ravel(), ys[x0:x1, y0:y1].ravel()
-        d = np.maximum(np.abs(bx - sx), np.abs(by - sy))
-        for cc, dd in zip((bx * height + by).tolist(), d.tolist(), strict=True):
-            per_cell[cc].append((s, float(dd)))
+        r = int(r)
+        bx = np.arange(max(sx - r, 0), min(sx + r + 1, width), dtype=np.int64)[:, None]
+        by = np.arange(max(sy - r, 0), min(sy + r + 1, height), dtype=np.int64)[None, :]
+        cells.append((bx * height + by).ravel())  # the box around the site, x-major
+        dists.append(np.maximum(np.abs(bx - sx), np.abs(by - sy)).ravel())
+        sites.append(np.full(cells[-1].size, s, np.int64))
+    cell = np.concatenate(cells) if cells else np.zeros(0, np.int64)
+    order = np.argsort(cell, kind="stable")  # by cell; within a cell, by site
     ptr = np.zeros(width * height + 1, np.int64)
-    ptr[1:] = np.cumsum([len(p) for p in per_cell])
-    site = np.array([s for p in per_cell for s, _ in p], np.int64)
-    dist = np.array([d for p in per_cell for _, d in p], np.float64)
+    ptr[1:] = np.cumsum(np.bincount(cell, minlength=width * height))
+    site = np.concatenate(sites)[order] if cells else np.zeros(0, np.int64)
+    dist = np.concatenate(dists)[order].astype(np.float64) if cells else np.zeros(0, np.float64)
     return ptr, site, dist
