@@ -11,7 +11,10 @@ mean of (arm - reference) with a 95 % t interval.
   (the default) against leader killing off (``p_strike_leader = p_strike_senior =
   p_raid_leader = 0``: the same strikes, no leader deaths), under conditions of mass base
   (``population.p_join`` low and high), slow replacement (``dur_senior_replacement``,
-  ``dur_leader_disruption``) and strong disruption (``rel_senior_disruption``). The effect of decapitation is fighters(on) - fighters(off).
+  ``dur_leader_disruption``), strong disruption (``rel_senior_disruption``,
+  ``rel_recruit_disrupted``), disruption of operations only (recruitment and desertion
+  untouched), and all of the weakening conditions together. The effect of decapitation is
+  fighters(on) - fighters(off).
 * ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2023 (three years to fit the CPU
   budget), 10 seeds (``--seeds``), with deterrence
   off (``rel_fear_risk = rel_fear_activity = 0``), at the high end (0.3 and 0.5), and at the high
@@ -44,7 +47,16 @@ DECAP_CONDITIONS = {
     "slow replacement (365 d senior, 180 d band)": ("levers.leaders.dur_senior_replacement=365",
                                                     "insurgents.factions.jnim.dur_leader_disruption=180",
                                                     "insurgents.factions.is_sahel.dur_leader_disruption=180"),
-    "strong regional disruption (rel 0.2)": ("levers.leaders.rel_senior_disruption=0.2",),
+    "strong disruption (operations 0.2, recruitment 0.25)": ("levers.leaders.rel_senior_disruption=0.2",
+                                                             "levers.leaders.rel_recruit_disrupted=0.25"),
+    "disruption of operations only (recruitment and desertion untouched)": ("levers.leaders.rel_recruit_disrupted=1",
+                                                                            "levers.leaders.rel_desert_disrupted=1"),
+    "small base, slow replacement, strong disruption": ("population.p_join=2e-7",
+                                                        "levers.leaders.dur_senior_replacement=365",
+                                                        "insurgents.factions.jnim.dur_leader_disruption=180",
+                                                        "insurgents.factions.is_sahel.dur_leader_disruption=180",
+                                                        "levers.leaders.rel_senior_disruption=0.2",
+                                                        "levers.leaders.rel_recruit_disrupted=0.25"),
 }
 DETERRENCE = {"deterrence off (0, 0)": ("levers.deterrence.rel_fear_risk=0", "levers.deterrence.rel_fear_activity=0"),
               "deterrence high (0.3, 0.5)": ("levers.deterrence.rel_fear_risk=0.3",
@@ -74,7 +86,7 @@ def plan(which: list[str], seeds: int | None) -> list[dict]:
     if "decapitation" in which:
         for cond, ov in DECAP_CONDITIONS.items():
             for arm, extra in (("leaders killed", ()), ("no leader killed", OFF)):
-                for s in range(1, (seeds or 5) + 1):
+                for s in range(1, (seeds or 10) + 1):
                     jobs.append({"experiment": "decapitation", "condition": cond, "arm": arm, "seed": s,
                                  "overrides": ("scenario=baseline", *TWO_2015, *ov, *extra)})
     return jobs

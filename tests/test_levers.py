@@ -226,3 +226,52 @@ def test_the_people_identity_holds_with_every_lever_at_work():
     rec = model.recorder
     for metric in ("deserters", "air_drone_strikes"):
         assert np.nansum(rec.values[: rec.n, rec.index[(metric, "all")]]) > 0, metric
+
+
+# ---- decapitation beyond operations: a disrupted band recruits less and holds its fighters less
+
+
+def _disrupt_all(model) -> None:
+    model.bands.t_disrupted[: model.bands.n] = model.steps + 1000
+
+
+def _recruits_disrupted(rel: float, disrupt: bool) -> float:
+    cfg = _cfg(leaders={"rel_recruit_disrupted": rel})
+    model = SahelModel(dataclasses.replace(cfg, population=dataclasses.replace(cfg.population, p_join=1e-3)))
+    if disrupt:
+        _disrupt_all(model)
+    model.interval.recruits[:] = 0
+    civilians.update(model)
+    return float(model.interval.recruits.sum())
+
+
+def test_a_disrupted_band_recruits_at_rel_recruit_disrupted():
+    normal = _recruits_disrupted(0.5, disrupt=False)
+    assert normal > 0
+    assert _recruits_disrupted(1.0, disrupt=True) == normal  # factor 1: decapitation leaves recruitment alone
+    assert _recruits_disrupted(0.0, disrupt=True) == 0.0
+    assert 0 < _recruits_disrupted(0.5, disrupt=True) < normal
+
+
+def test_senior_disruption_counts_as_disruption_and_ends_on_time():
+    model = SahelModel(_cfg(leaders={"rel_recruit_disrupted": 0.25, "rel_desert_disrupted": 2.0}))
+    b = model.bands
+    b.t_senior_disrupted[0] = model.steps + 5
+    assert leaders.disrupted(model)[0] and not leaders.disrupted(model)[1:].any()
+    assert leaders.recruit_factor(model)[0] == 0.25 and leaders.desert_factor(model)[0] == 2.0
+    model.steps += 5
+    assert not leaders.disrupted(model)[0] and leaders.desert_factor(model)[0] == 1.0
+
+
+def _deserters(rel: float) -> float:
+    model = SahelModel(_cfg(leaders={"rel_desert_disrupted": rel},
+                            upkeep={"smuggling_usd_per_year": [1e9, 1e9]}))  # paid: demobilisation only
+    _disrupt_all(model)
+    b, people0 = model.bands, model.population.total + model.bands.fighters[: model.bands.n].sum()
+    upkeep.pay_and_desert(model, 365.0)
+    assert model.population.total + b.fighters[: b.n].sum() == people0  # they go home as civilians
+    return float(model.upkeep.deserters.sum())
+
+
+def test_a_disrupted_band_loses_more_fighters_to_desertion():
+    assert _deserters(3.0) > 2 * _deserters(1.0) > 0

@@ -9,7 +9,11 @@
   days and is then filled by promoting the most experienced band leader of the faction (whose
   band then loses a leader and replaces him in turn); while vacant, the faction's bands within
   ``senior_region`` cells of where he died operate at ``rel_senior_disruption`` of their
-  normal rate for ``dur_senior_disruption`` days. Whether decapitation weakens the movement is
+  normal rate for ``dur_senior_disruption`` days.
+* **disruption beyond operations** - while disrupted (its own leader or its region's senior
+  leader lost), a band recruits at ``rel_recruit_disrupted`` of its normal rate (recruitment
+  runs through commanders' networks) and its fighters desert at ``rel_desert_disrupted`` times
+  theirs (:func:`recruit_factor`, :func:`desert_factor`). Whether decapitation weakens the movement is
   not written anywhere: it follows from these delays, the disruption, and how fast the mass
   base refills the bands.
 * **pattern of life** (:func:`sim.rules.levers.pattern_of_life`) - evidence on each band's
@@ -32,7 +36,8 @@ from sim.rules.levers import pattern_of_life as accumulate
 from sim.sahel import deterrence
 from sim.sahel.kernels.detection import band_evidence
 
-__all__ = ["LeaderState", "pattern_of_life", "senior_located_in", "kill_located_senior", "band_leader_killed"]
+__all__ = ["LeaderState", "pattern_of_life", "senior_located_in", "kill_located_senior", "band_leader_killed",
+           "disrupted", "recruit_factor", "desert_factor"]
 
 
 class LeaderState:
@@ -150,3 +155,19 @@ def band_leader_killed(model, band: int) -> None:
     model.leaders.band_killed[b.faction[band]] += 1
     b.evidence[band] = 0.0
     b.threshold[band] = np.nan
+
+
+def disrupted(model) -> np.ndarray:
+    """Per band: disrupted today by the loss of its own leader or of its region's senior leader."""
+    b = model.bands
+    return (b.t_disrupted[: b.n] > model.steps) | (b.t_senior_disrupted[: b.n] > model.steps)
+
+
+def recruit_factor(model) -> np.ndarray:
+    """Per band: recruitment relative to normal (``rel_recruit_disrupted`` while disrupted)."""
+    return np.where(disrupted(model), model.cfg.levers.leaders.rel_recruit_disrupted, 1.0)
+
+
+def desert_factor(model) -> np.ndarray:
+    """Per band: desertion relative to normal (``rel_desert_disrupted`` while disrupted)."""
+    return np.where(disrupted(model), model.cfg.levers.leaders.rel_desert_disrupted, 1.0)

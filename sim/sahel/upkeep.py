@@ -12,7 +12,8 @@ recruits have joined. Rules (``levers.upkeep``):
 * **upkeep**: ``usd_per_fighter_year`` per fighter. Funds carry over up to ``reserve_months``
   of upkeep; a shortfall leaves that many fighters unpaid.
 * **desertion** (:func:`sim.rules.levers.desertion`): unpaid fighters desert at
-  ``p_desert_unpaid`` a month and every fighter leaves at ``rate_demobilise`` a year; each
+  ``p_desert_unpaid`` a month and every fighter leaves at ``rate_demobilise`` a year (both
+  times ``levers.leaders.rel_desert_disrupted`` in a band disrupted by a leader's loss); each
   band's leavers are a binomial draw. They go back to the civilians of the band's cell (into a
   group there, or a new group of the faction's most-appealed community), so the people
   identity holds: fighters become civilians, nobody is lost.
@@ -24,6 +25,7 @@ import numpy as np
 
 from sim.core import rng as rngs
 from sim.core.codes import HOME
+from sim.sahel import leaders
 from sim.rules.levers import desertion
 from sim.sahel.kernels.civilians import first_home_rows
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
@@ -79,7 +81,8 @@ def pay_and_desert(model, days: float) -> None:
     alive = np.flatnonzero(b.fighters[:n] > 0)
     if alive.size == 0:
         return
-    leave = s.rng.binomial(b.fighters[alive].astype(np.int64), p[b.faction[alive]])
+    p_band = np.minimum(p[b.faction[alive]] * leaders.desert_factor(model)[alive], 1.0)  # disrupted bands: more
+    leave = s.rng.binomial(b.fighters[alive].astype(np.int64), p_band)
     go = leave > 0
     if not go.any():
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.sahel import deterrence, upkeep
+from sim.sahel import deterrence, leaders, upkeep
 from sim.sahel.displacement import flows
 from sim.sahel.kernels import civilians as k
 from sim.sahel.kernels.fields import harm_units
@@ -73,6 +73,8 @@ def update(model) -> None:
     flows.prepare(model, harm_state)
     appeal = np.array([f.appeal for f in cfg.insurgents.factions.values()], np.float64)
     band_appeal = appeal[model.bands.faction[: max(model.bands.n, 1)]]
+    if model.bands.n:  # a disrupted band recruits less (sim.sahel.leaders.recruit_factor)
+        band_appeal = band_appeal * leaders.recruit_factor(model)[:, None]
     n = pop.n
     joined = np.zeros(n, np.int32)
     moving = np.zeros(n, np.int32)
