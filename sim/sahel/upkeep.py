@@ -25,8 +25,8 @@ import numpy as np
 
 from sim.core import rng as rngs
 from sim.core.codes import HOME
-from sim.sahel import leaders
 from sim.rules.levers import desertion
+from sim.sahel import leaders
 from sim.sahel.kernels.civilians import first_home_rows
 from sim.sahel.phases.control import INSURGENT_ZONE, STATE_ZONE
 
