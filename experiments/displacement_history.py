@@ -92,17 +92,21 @@ def figure(summary: pd.DataFrame) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--out", type=Path, default=OUT,
+                    help="folder of the per-seed rows (a rerun resumes from those there: use a fresh one "
+                         "after a change to the model)")
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     frames = []
     for seed in range(args.seeds):
-        path = OUT / f"seed_{seed}.csv"
+        path = out / f"seed_{seed}.csv"
         if not path.exists():
             run_seed(seed).to_csv(path, index=False)
             print(f"seed {seed} done", flush=True)
         frames.append(pd.read_csv(path))
         summary = summarise(frames)
-        summary.to_csv(OUT / "summary.csv", index=False)
+        summary.to_csv(out / "summary.csv", index=False)
     figure(summary)
     bf = summary[(summary.metric == "displaced") & (summary.country == "Burkina Faso")].set_index("year")
     sahel = summary[(summary.metric == "displaced") & (summary.country == "all")].set_index("year")
