@@ -253,14 +253,16 @@ def test_a_disrupted_band_recruits_at_rel_recruit_disrupted():
     assert 0 < _recruits_disrupted(0.5, disrupt=True) < normal
 
 
-def test_senior_disruption_counts_as_disruption_and_ends_on_time():
+def test_only_a_bands_own_leader_loss_touches_its_recruitment_and_it_ends_on_time():
     model = SahelModel(_cfg(leaders={"rel_recruit_disrupted": 0.25, "rel_desert_disrupted": 2.0}))
     b = model.bands
-    b.t_senior_disrupted[0] = model.steps + 5
-    assert leaders.disrupted(model)[0] and not leaders.disrupted(model)[1:].any()
+    b.t_senior_disrupted[1] = model.steps + 5  # a senior leader's region: operations only
+    assert not leaders.leaderless(model)[1] and leaders.recruit_factor(model)[1] == 1.0
+    b.t_disrupted[0] = model.steps + 5
+    assert leaders.leaderless(model)[0] and not leaders.leaderless(model)[1:].any()
     assert leaders.recruit_factor(model)[0] == 0.25 and leaders.desert_factor(model)[0] == 2.0
     model.steps += 5
-    assert not leaders.disrupted(model)[0] and leaders.desert_factor(model)[0] == 1.0
+    assert not leaders.leaderless(model)[0] and leaders.desert_factor(model)[0] == 1.0
 
 
 def _deserters(rel: float) -> float:

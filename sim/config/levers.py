@@ -112,10 +112,10 @@ class LeadersConfig:
                                        unit="days", lo=0, hi=2000, source="assumption (0-365)")
     rel_senior_disruption: float = param(0.5, doc="operations of a disrupted region's bands relative to normal", kind="prob",
                                          source="assumption (0.2-1): Johnston 2012 finds decapitation lowers insurgent attacks")
-    rel_recruit_disrupted: float = param(0.5, doc="recruitment by a disrupted band (its own leader or its region's senior leader lost, sim/sahel/leaders.py) relative to normal",
+    rel_recruit_disrupted: float = param(0.5, doc="recruitment by a band disrupted by the loss of one of its own leaders (sim/sahel/leaders.py) relative to normal",
                                          kind="prob",
                                          source="assumption (0.25-1): recruitment runs through commanders' local networks; Price 2012 finds decapitated groups end sooner, Jordan 2009 not for large, old ones; 1 leaves recruitment untouched by decapitation")
-    rel_desert_disrupted: float = param(1.5, doc="desertion and demobilisation of a disrupted band's fighters relative to normal",
+    rel_desert_disrupted: float = param(1.5, doc="desertion and demobilisation of the fighters of a band disrupted by the loss of one of its own leaders, relative to normal",
                                         lo=1, hi=5, source="assumption (1-3): cohesion falls when commanders die; 1 leaves desertion untouched")
     senior_region: int = param(30, doc="radius of a senior leader's region around where he is killed", unit="cells",
                                lo=1, hi=500, source="assumption (15-60 cells, 150-600 km)")

@@ -10,10 +10,11 @@
   band then loses a leader and replaces him in turn); while vacant, the faction's bands within
   ``senior_region`` cells of where he died operate at ``rel_senior_disruption`` of their
   normal rate for ``dur_senior_disruption`` days.
-* **disruption beyond operations** - while disrupted (its own leader or its region's senior
-  leader lost), a band recruits at ``rel_recruit_disrupted`` of its normal rate (recruitment
-  runs through commanders' networks) and its fighters desert at ``rel_desert_disrupted`` times
-  theirs (:func:`recruit_factor`, :func:`desert_factor`). Whether decapitation weakens the movement is
+* **disruption beyond operations** - while disrupted by the loss of one of its own leaders, a
+  band recruits at ``rel_recruit_disrupted`` of its normal rate (recruitment runs through its
+  commanders' local networks) and its fighters desert at ``rel_desert_disrupted`` times theirs
+  (:func:`recruit_factor`, :func:`desert_factor`); a senior leader's death disrupts his
+  region's operations only. Whether decapitation weakens the movement is
   not written anywhere: it follows from these delays, the disruption, and how fast the mass
   base refills the bands.
 * **pattern of life** (:func:`sim.rules.levers.pattern_of_life`) - evidence on each band's
@@ -37,7 +38,7 @@ from sim.sahel import deterrence
 from sim.sahel.kernels.detection import band_evidence
 
 __all__ = ["LeaderState", "pattern_of_life", "senior_located_in", "kill_located_senior", "band_leader_killed",
-           "disrupted", "recruit_factor", "desert_factor"]
+           "leaderless", "recruit_factor", "desert_factor"]
 
 
 class LeaderState:
@@ -157,17 +158,19 @@ def band_leader_killed(model, band: int) -> None:
     b.threshold[band] = np.nan
 
 
-def disrupted(model) -> np.ndarray:
-    """Per band: disrupted today by the loss of its own leader or of its region's senior leader."""
+def leaderless(model) -> np.ndarray:
+    """Per band: disrupted today by the loss of one of its own leaders (``dur_leader_disruption``).
+    A senior leader's death disrupts his region's operations only (``rel_senior_disruption``):
+    recruitment and cohesion are local, in the band's commanders' hands."""
     b = model.bands
-    return (b.t_disrupted[: b.n] > model.steps) | (b.t_senior_disrupted[: b.n] > model.steps)
+    return b.t_disrupted[: b.n] > model.steps
 
 
 def recruit_factor(model) -> np.ndarray:
-    """Per band: recruitment relative to normal (``rel_recruit_disrupted`` while disrupted)."""
-    return np.where(disrupted(model), model.cfg.levers.leaders.rel_recruit_disrupted, 1.0)
+    """Per band: recruitment relative to normal (``rel_recruit_disrupted`` while leaderless)."""
+    return np.where(leaderless(model), model.cfg.levers.leaders.rel_recruit_disrupted, 1.0)
 
 
 def desert_factor(model) -> np.ndarray:
-    """Per band: desertion relative to normal (``rel_desert_disrupted`` while disrupted)."""
-    return np.where(disrupted(model), model.cfg.levers.leaders.rel_desert_disrupted, 1.0)
+    """Per band: desertion relative to normal (``rel_desert_disrupted`` while leaderless)."""
+    return np.where(leaderless(model), model.cfg.levers.leaders.rel_desert_disrupted, 1.0)
