@@ -80,3 +80,22 @@ def test_event_places_are_the_nearest_town_found_anew():
         lon, lat = w.lonlat_of(x, y)
         town = str(w.towns.name[int(np.argmin(np.abs(xy - (x, y)).max(axis=1)))])
         assert row[7:11] == (w.country_names[w.country[x, y]], town, float(lat), float(lon))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("impl", ["njit", "py_func"])
+def test_tax_bands_matches_its_twin(seed, impl):
+    from sim.sahel.kernels import fields as kf
+
+    g = np.random.default_rng(seed)
+    n_cells, n = 300, 60
+    control, people = g.uniform(-1, 1, n_cells), g.choice([0.0, 12.0, 3_000.0], n_cells)
+    control[g.random(n_cells) < 0.1] = -1.0 / 3.0  # on the threshold
+    fighters, faction = g.choice([0.0, 5.0, 40.0], n), g.integers(0, 3, n).astype(np.int8)
+    cell, governs = g.integers(0, n_cells, n), np.array([True, False, True])
+    experience0 = g.random(n) * 100
+    fn = kf.tax_bands if impl == "njit" else kf.tax_bands.py_func
+    got, twin = experience0.copy(), experience0.copy()
+    fn(fighters, faction, cell, governs, control, people, -1.0 / 3.0, 0.02, got)
+    kf.tax_bands_py(fighters, faction, cell, governs, control, people, -1.0 / 3.0, 0.02, twin)
+    assert np.array_equal(got, twin) and not np.array_equal(got, experience0)
