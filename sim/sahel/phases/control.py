@@ -17,7 +17,13 @@ import math
 
 import numpy as np
 
-from sim.sahel.kernels.fields import reopen_arteries, strongest_band, tax_bands, town_supplies, update_control
+from sim.sahel.kernels.fields import (
+    reopen_arteries,
+    strongest_band,
+    tax_bands,
+    town_supplies,
+    update_control,
+)
 
 STATE_ZONE, INSURGENT_ZONE = 1.0 / 3.0, -1.0 / 3.0
 
