@@ -128,18 +128,21 @@ def record(model) -> None:
     legit, griev = model.sum_legit / n, model.sum_griev / n
     weights = model.n_alive / max(model.n_alive.sum(), 1)
     civilians_all, fighters_all = civilians.sum(), fighters.sum()
-    totals = [fighters_all, acc.recruits.sum(), acc.insurgent_losses.sum(), acc.civ_insurgents.sum(),
-              acc.leaders_killed.sum(), lv.senior_killed.sum(), lv.band_killed.sum(), up.deserters.sum(),
-              up.capacity.sum(), strikes.sum(), acc.state_losses, acc.civ_by_owner[STATE], acc.civ_by_owner[PARTNER],
+    by_faction = (fighters, acc.recruits, acc.insurgent_losses, acc.civ_insurgents, acc.leaders_killed,
+                  lv.senior_killed, lv.band_killed, up.deserters, up.capacity)  # _BY_FACTION's, in order
+    totals = [strikes.sum(), acc.state_losses, acc.civ_by_owner[STATE], acc.civ_by_owner[PARTNER],
               acc.civ_by_owner[MILITIA], acc.emigrants, acc.returns, *acc.flights.tolist(), displaced_in.sum(),
               civilians_all, civilians_all + fighters_all, people_displaced[core].sum(), refugees[core].sum(),
               model.blockaded.sum(), model.artery_is_cut.sum(), (legit * weights).sum(), (griev * weights).sum()]
     civ_core = civilians[core]  # the sum of one value is that value
-    values = np.concatenate([np.array(totals, np.float64), fighters, acc.recruits, acc.insurgent_losses,
-                             acc.civ_insurgents, acc.leaders_killed, lv.senior_killed, lv.band_killed, up.deserters,
-                             up.capacity, strikes, civ_core, civ_core + fighters_in[core], people_displaced[core],
-                             refugees[core], displaced_in[core], sums[:, 1] / p_tot, sums[:, 2] / p_tot,
-                             sums[:, 3] / p_tot, sums[:, 4] / sums[:, 5], legit, griev], dtype=np.float64)
+    nb = len(by_faction)
+    values = np.concatenate([np.empty(nb), np.array(totals, np.float64), *by_faction, strikes, civ_core,
+                             civ_core + fighters_in[core], people_displaced[core], refugees[core], displaced_in[core],
+                             sums[:, 1] / p_tot, sums[:, 2] / p_tot, sums[:, 3] / p_tot, sums[:, 4] / sums[:, 5],
+                             legit, griev], dtype=np.float64)
+    # the totals of the by-faction series: each row's sum, as the sum of that array alone gives it
+    nt = nb + len(totals)
+    values[:nb] = values[nt: nt + nb * fighters.size].reshape(nb, fighters.size).sum(axis=1)
     cols = _columns(model)
     if values.size != cols.size:
         raise ValueError(f"record: {values.size} values for {cols.size} series")
