@@ -36,20 +36,29 @@ class EventLog:
         self.rows: list[tuple] = []
         w = model.world
         self._town_xy = np.stack([w.towns.x, w.towns.y], axis=1).astype(np.int64)
+        self._places: dict[int, tuple[str, str, float, float]] = {}  # cell -> (country, town, lat, lon)
 
     def add(self, date: dt.date, event_type: str, sub_type: str, actor1: str, actor2: str,
             cell: int | None, fatalities: int = 0, civilian_fatalities: int = 0) -> None:
-        w = self.model.world
         if cell is None:
             country, location, lat, lon = "", "", float("nan"), float("nan")
         else:
-            x, y = divmod(int(cell), w.height)
-            country = w.country_names[w.country[x, y]]
-            d = np.abs(self._town_xy - (x, y)).max(axis=1)
-            location = str(w.towns.name[int(np.argmin(d))])
-            lon, lat = w.lonlat_of(x, y)
+            place = self._places.get(int(cell))
+            country, location, lat, lon = place if place is not None else self._place(int(cell))
         self.rows.append((len(self.rows), date, date.year, event_type, sub_type, actor1, actor2,
-                          country, location, float(lat), float(lon), int(fatalities), int(civilian_fatalities)))
+                          country, location, lat, lon, int(fatalities), int(civilian_fatalities)))
+
+    def _place(self, cell: int) -> tuple[str, str, float, float]:
+        """A cell's country, nearest town (Chebyshev distance, the first of ties) and centre,
+        found once per cell (countries and towns never change)."""
+        w = self.model.world
+        x, y = divmod(cell, w.height)
+        country = w.country_names[w.country[x, y]]
+        d = np.abs(self._town_xy - (x, y)).max(axis=1)
+        location = str(w.towns.name[int(np.argmin(d))])
+        lon, lat = w.lonlat_of(x, y)
+        place = self._places[cell] = (country, location, float(lat), float(lon))
+        return place
 
     def strategic(self, date, sub_type, actor, note, cell=None) -> None:
         self.add(date, STRATEGIC, sub_type, actor, note, cell)

@@ -24,6 +24,7 @@ from sim.sahel.engagement import (
     pick,
     roulette,
     state_loss,
+    town_linked,
     town_links,
 )
 from sim.sahel.kernels import fight as kb
@@ -79,7 +80,7 @@ def _operate(model, band: int, fac, rng) -> None:
     size = n + 2 * len(tx) + 2
     ops, weights, targets = np.empty(size, np.int64), np.empty(size), np.empty(size, np.int64)
     k = kb.operation_options(x, y, b.fighters[band], reach, h, u.cell[:n], u.active[:n], u.troops[:n],
-                             u.role[:n] == GARRISON, tx, ty, np.array([bool(t) for t in town_links(w)]),
+                             u.role[:n] == GARRISON, tx, ty, town_linked(w),
                              model.town_cut_share, 0.2 + 0.4 * fac.governs, ops, weights, targets)
     x0, x1, y0, y1 = max(x - reach, 0), x + reach + 1, max(y - reach, 0), y + reach + 1
     if (model.layers["mine"].data[x0:x1, y0:y1] > 0).any():

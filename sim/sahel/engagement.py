@@ -28,7 +28,8 @@ from sim.sahel.deterrence import add_fear
 from sim.sahel.leaders import band_leader_killed
 
 __all__ = ["fire", "collateral", "kill_civilians", "add_violence", "suspect_community", "state_loss",
-           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "pick", "roulette", "town_links"]
+           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "pick", "roulette", "town_links",
+           "town_linked"]
 
 
 def local_density(model, cell: int) -> float:
@@ -215,3 +216,14 @@ def town_links(world) -> list[list[tuple[int, int]]]:
                  for t in range(len(world.towns))]
         _LINKS[world] = links
     return links
+
+
+_LINKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def town_linked(world) -> np.ndarray:
+    """Per town: whether any artery ends there (built once per world; not to be written)."""
+    linked = _LINKED.get(world)
+    if linked is None:
+        linked = _LINKED[world] = np.array([bool(t) for t in town_links(world)])
+    return linked

@@ -132,7 +132,8 @@ def perceive(model) -> None:
     cells = b.cell[:n]
     s.ground_detected = model.detected.copy()
     isr_hazard = cfg.levers.k_detect_isr * s.effort[cells]
-    u1, u2 = s.rng.random(n), s.rng.random(n)
+    u = s.rng.random(2 * n)  # the doubles of s.rng.random(n) twice, in one call
+    u1, u2 = u[:n], u[n:]
     warned = u2 < s.leak[cells]
     alive = b.fighters[:n] > 0
     model.detected = (model.detected | (u1 < 1.0 - np.exp(-isr_hazard))) & ~warned & alive

@@ -34,8 +34,7 @@ import numpy as np
 
 from sim.core import rng as rngs
 from sim.rules.levers import pattern_of_life as accumulate
-from sim.sahel import deterrence
-from sim.sahel.kernels.detection import band_evidence
+from sim.sahel.kernels.detection import band_evidence, band_operations_factor, senior_evidence
 
 __all__ = ["LeaderState", "pattern_of_life", "senior_located_in", "kill_located_senior", "band_leader_killed",
            "leaderless", "recruit_factor", "desert_factor"]
@@ -113,13 +112,15 @@ def pattern_of_life(model, hazard: np.ndarray, warned: np.ndarray) -> None:
                   b.leaders[:n], b.fighters[:n], model.leader_detected)
     _rehost(model)
     _fill(model)
-    filled = s.host >= 0
-    h = np.maximum(s.host, 0)
-    s.evidence[filled & warned[h]] = 0.0
-    inc = np.where(filled, lv.rel_detect_senior * hazard[h] * boost[h], 0.0) if n else np.zeros(s.host.size)
-    s.located = accumulate(s.evidence, inc, lv.dur_track_memory, s.threshold) & filled
-    disrupted = b.t_senior_disrupted[:n] > model.steps
-    s.rel_operate = np.where(disrupted, lv.rel_senior_disruption, 1.0) * deterrence.operations_factor(model, b.cell[:n])
+    if n:  # (without bands no post is filled: every post's evidence decays)
+        s.located = np.empty(s.host.size, np.bool_)
+        senior_evidence(s.evidence, s.threshold, s.host, warned, hazard, boost, lv.rel_detect_senior,
+                        math.exp(-1.0 / lv.dur_track_memory), s.located)
+    else:
+        s.located = accumulate(s.evidence, np.zeros(s.host.size), lv.dur_track_memory, s.threshold) & (s.host >= 0)
+    s.rel_operate = np.empty(n)  # the senior-leader disruption times deterrence.operations_factor
+    band_operations_factor(b.t_senior_disrupted[:n], model.steps, lv.rel_senior_disruption, model.fear.level,
+                           b.cell[:n], model.cfg.levers.deterrence.rel_fear_activity, s.rel_operate)
 
 
 def senior_located_in(model) -> np.ndarray:

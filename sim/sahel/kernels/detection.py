@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.jit import kernel
+from sim.rules.levers import deterrence_lyall_2009
 
 
 @kernel
@@ -82,3 +83,49 @@ def band_evidence_py(evidence, threshold, warned, rel_leader, faction, hazard, b
     evidence[inc <= 0] *= decay
     evidence += np.maximum(inc, 0.0)
     leader_detected[:] = (evidence >= threshold) & (leaders > 0) & (fighters > 0)
+
+
+@kernel
+def senior_evidence(evidence, threshold, host, warned, hazard, boost, rel_detect_senior, decay, located):
+    """Pattern of life on each senior-leader post (:func:`sim.rules.levers.pattern_of_life`):
+    a filled post (``host >= 0``) loses its evidence if its host band was warned, and gains
+    ``rel_detect_senior * hazard * boost`` of its host band; without a gain the evidence decays
+    by ``decay``; the leader is located where a filled post's evidence reaches his threshold."""
+    for j in range(evidence.size):
+        band = host[j]
+        inc = 0.0
+        if band >= 0:
+            if warned[band]:
+                evidence[j] = 0.0
+            inc = rel_detect_senior * hazard[band] * boost[band]
+        if inc <= 0:
+            evidence[j] *= decay
+        evidence[j] += max(inc, 0.0)
+        located[j] = evidence[j] >= threshold[j] and band >= 0
+
+
+def senior_evidence_py(evidence, threshold, host, warned, hazard, boost, rel_detect_senior, decay, located):
+    """Readable twin of :func:`senior_evidence`, with numpy (``decay`` is ``exp(-1 / memory)``)."""
+    filled = host >= 0
+    h = np.maximum(host, 0)
+    evidence[filled & warned[h]] = 0.0
+    inc = np.where(filled, rel_detect_senior * hazard[h] * boost[h], 0.0)
+    evidence[inc <= 0] *= decay
+    evidence += np.maximum(inc, 0.0)
+    located[:] = (evidence >= threshold) & filled
+
+
+@kernel
+def band_operations_factor(t_disrupted, step, rel_disruption, fear, cells, rel_fear_activity, out):
+    """Per band: ``rel_disruption`` while its seniors' loss disrupts it (``t_disrupted > step``,
+    else 1) times the share of its operations that the fear in its cell does not deter,
+    ``1 - rel_fear_activity * clip(fear, 0, 1)`` (:func:`sim.rules.levers.deterrence_lyall_2009`)."""
+    for i in range(cells.size):
+        f = min(max(fear[cells[i]], 0.0), 1.0)
+        out[i] = (rel_disruption if t_disrupted[i] > step else 1.0) * (1.0 - rel_fear_activity * f)
+
+
+def band_operations_factor_py(t_disrupted, step, rel_disruption, fear, cells, rel_fear_activity, out):
+    """Readable twin of :func:`band_operations_factor`, with numpy and the rule."""
+    out[:] = np.where(t_disrupted > step, rel_disruption, 1.0) * deterrence_lyall_2009(fear[cells], 0.0,
+                                                                                        rel_fear_activity)[1]

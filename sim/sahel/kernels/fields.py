@@ -307,3 +307,22 @@ def scatter_add(out, cells, weights):
     out[:] = 0.0
     for i in range(cells.size):
         out[cells[i]] += weights[i]
+
+
+@kernel
+def tax_bands(fighters, faction, cell, governs, control, people, insurgent_zone, tax_rate, experience):
+    """Taxation: each band with fighters of a governing faction in an insurgent-held cell
+    (``control <= insurgent_zone``) gains ``tax_rate * people / 1000`` experience."""
+    for band in range(fighters.size):
+        if fighters[band] > 0:
+            c = cell[band]
+            if governs[faction[band]] and control[c] <= insurgent_zone:
+                experience[band] += tax_rate * people[c] / 1000.0
+
+
+def tax_bands_py(fighters, faction, cell, governs, control, people, insurgent_zone, tax_rate, experience):
+    """Readable twin of :func:`tax_bands`: the loop over the bands with fighters."""
+    for band in np.flatnonzero(fighters > 0).tolist():
+        c = cell[band]
+        if governs[faction[band]] and control[c] <= insurgent_zone:
+            experience[band] += tax_rate * people[c] / 1000.0

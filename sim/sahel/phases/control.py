@@ -17,7 +17,13 @@ import math
 
 import numpy as np
 
-from sim.sahel.kernels.fields import reopen_arteries, strongest_band, town_supplies, update_control
+from sim.sahel.kernels.fields import (
+    reopen_arteries,
+    strongest_band,
+    tax_bands,
+    town_supplies,
+    update_control,
+)
 
 STATE_ZONE, INSURGENT_ZONE = 1.0 / 3.0, -1.0 / 3.0
 
@@ -59,12 +65,9 @@ def _blockades(model) -> None:
 
 def _taxation(model) -> None:
     cfg, b = model.cfg, model.bands
-    governs = [f.governs for f in cfg.insurgents.factions.values()]
-    control, people = model.field("control"), model.field("people")
-    for band in np.flatnonzero(b.fighters[: b.n] > 0).tolist():
-        cell = b.cell[band]
-        if governs[b.faction[band]] and control[cell] <= INSURGENT_ZONE:
-            b.experience[band] += cfg.insurgents.tax_rate * people[cell] / 1000.0
+    governs = np.array([f.governs for f in cfg.insurgents.factions.values()], np.bool_)
+    tax_bands(b.fighters[: b.n], b.faction[: b.n], b.cell[: b.n], governs, model.field("control"), model.field("people"),
+              INSURGENT_ZONE, cfg.insurgents.tax_rate, b.experience[: b.n])
 
 
 def assign_recruiters(model) -> None:

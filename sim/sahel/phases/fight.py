@@ -93,40 +93,45 @@ def columns(model) -> None:
     cand_x, cand_y = np.divmod(b.cell[cand].astype(np.int64), h)
     cand_country = w.country.reshape(-1)[b.cell[cand]]
     in_reach: dict[int, list[tuple[int, int, int]]] = {}  # a column's country -> (band, x, y) it may act on
-    cut = None
+    cut = town_country = None
     owner, role, active = u.owner[: u.n], u.role[: u.n], u.active[: u.n]
     state_columns = np.flatnonzero((owner == STATE) & (role == COLUMN) & active)
     hosts: dict[int, np.ndarray] = {}  # a country's state columns
+    # what no column changes during the loop, read once as Python values
+    owners, partners, countries = owner.tolist(), u.partner[: u.n].tolist(), u.country[: u.n].tolist()
+    gloves_off, cells = u.gloves_off[: u.n].tolist(), u.cell  # (cells: moved in the loop, read live)
+    dur_patrol, vision, steps = m.dur_patrol, m.vision, model.steps
+    p_detain = model.cfg.state.p_detain
     for i in np.flatnonzero((role == COLUMN) & active).tolist():
-        prof = profiles[u.partner[i]] if owner[i] == PARTNER else None
+        prof = profiles[partners[i]] if owners[i] == PARTNER else None
         if prof is not None and prof.collective_punishment and state_columns.size:
-            c = int(u.country[i])
+            c = countries[i]
             if c not in hosts:
                 hosts[c] = state_columns[u.country[state_columns] == c]
             host = hosts[c]
             if host.size:  # accompanies a state column
-                u.cell[i] = u.cell[int(host[(model.steps // m.dur_patrol + i) % host.size])]
-        elif (model.steps + i) % m.dur_patrol == 0:
+                cells[i] = cells[int(host[(steps // dur_patrol + i) % host.size])]
+        elif (steps + i) % dur_patrol == 0:
             if cut is None:  # no column changes an artery: one look a day
                 a = w.arteries
                 cut = np.empty(len(a), np.bool_)
                 kf.cut_arteries(model.field("artery_status"), a.cell_xy, a.cell_ptr, h, cut)
-                cut = cut.tolist()
-            _move_column(model, i, cut)
+                cut, town_country = cut.tolist(), w.towns.country.tolist()
+            _move_column(model, i, cut, town_country)
         if cand.size:
-            c = int(u.country[i])
+            c = countries[i]
             if c not in in_reach:
                 allowed = np.zeros(len(w.country_names), np.bool_)
                 allowed[operating_countries(model, c)] = True
                 k = allowed[cand_country]
                 in_reach[c] = list(zip(cand[k].tolist(), cand_x[k].tolist(), cand_y[k].tolist(), strict=True))
-            x, y = divmod(int(u.cell[i]), h)
-            near = [j for j, bx, by in in_reach[c] if max(abs(bx - x), abs(by - y)) <= m.vision]
+            x, y = divmod(int(cells[i]), h)
+            near = [j for j, bx, by in in_reach[c] if max(abs(bx - x), abs(by - y)) <= vision]
             if near:
                 band = int(pick(rng, near))
                 battle(model, band, i, int(b.cell[band]), band_attacks=False, sub_type="Armed clash")
-        if u.gloves_off[i] and rng.random() < model.cfg.state.p_detain:
-            cell = int(u.cell[i])
+        if gloves_off[i] and rng.random() < p_detain:
+            cell = int(cells[i])
             comm = suspect_community(model, cell)
             if model.people_by_comm[cell, comm] > 0:
                 model.harm_state_acc[cell, comm] += 1.0  # detention abuse: harm without deaths
@@ -135,12 +140,12 @@ def columns(model) -> None:
                                  f"Civilians ({COMMUNITIES[comm]})", cell)
 
 
-def _move_column(model, i: int, cut: list[bool]) -> None:
-    """Move column ``i`` to a town one open artery away (``cut``: per artery, cut somewhere)."""
+def _move_column(model, i: int, cut: list[bool], town_country: list[int]) -> None:
+    """Move column ``i`` to a town one open artery away (``cut``: per artery, cut somewhere;
+    ``town_country``: each town's country)."""
     w, u, rng = model.world, model.units, model.streams["forces"]
     allowed = operating_countries(model, int(u.country[i]))
-    country = w.towns.country
-    options = [other for e, other in town_links(w)[int(u.town[i])] if country[other] in allowed and not cut[e]]
+    options = [other for e, other in town_links(w)[int(u.town[i])] if town_country[other] in allowed and not cut[e]]
     if options:
         t = int(pick(rng, options))
         u.town[i] = t

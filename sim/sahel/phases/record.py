@@ -74,74 +74,76 @@ class CountryCells:
         return cls(core, tuple(world.country_names[i] for i in core), join(starts), join(stops), np.array(ptr))
 
 
+_TOTALS = ("insurgent_fighters", "recruits", "insurgent_losses", "civilian_deaths_by_insurgents", "leaders_killed",
+           "senior_leaders_killed", "band_leaders_killed", "deserters", "fighter_capacity", "air_drone_strikes",
+           "state_losses", "civilian_deaths_by_state", "civilian_deaths_by_partner", "civilian_deaths_by_militia",
+           "emigrants", "returns", *(f"flight_{cause}" for cause in CAUSES), "displaced_in", "civilians", "population",
+           "displaced", "refugees", "blockaded_towns", "arteries_cut", "mean_legitimacy", "mean_grievance")
+"""The metrics whose 'all' series :func:`record` writes as scalars, in the order of its list."""
+
+_BY_FACTION = ("insurgent_fighters", "recruits", "insurgent_losses", "civilian_deaths_by_insurgents", "leaders_killed",
+               "senior_leaders_killed", "band_leaders_killed", "deserters", "fighter_capacity")
+_BY_CORE = ("air_drone_strikes", "civilians", "population", "displaced", "refugees", "displaced_in")
+_BY_ZONE = ("pop_share_state_control", "pop_share_insurgent_control", "pop_share_contested",
+            "territory_share_outside_state_control")  # over ("all", *core countries)
+_BY_COMMUNITY = ("mean_legitimacy", "mean_grievance")
+
+
+def _columns(model) -> np.ndarray:
+    """The recorder's columns of one record's values, in :func:`record`'s order (built once)."""
+    rec = model.recorder
+    key = ("record", model.faction_names, model.country_cells.labels, model.communities)
+    cols = rec.columns.get(key)
+    if cols is None:
+        labels = model.country_cells.labels
+        pairs = [(name, "all") for name in _TOTALS]
+        pairs += [(name, g) for name in _BY_FACTION for g in model.faction_names]
+        pairs += [(name, g) for name in _BY_CORE for g in labels]
+        pairs += [(name, g) for name in _BY_ZONE for g in ("all", *labels)]
+        pairs += [(name, g) for name in _BY_COMMUNITY for g in model.communities]
+        cols = rec.columns[key] = np.array([rec.index[p] for p in pairs], np.int64)
+    return cols
+
+
 def record(model) -> None:
+    """One row of every series, written by one assignment (the columns from :func:`_columns`)."""
     rec, w = model.recorder, model.world
     row = rec.new_row(model.steps)
-    acc = model.interval
-    put = rec.put
-    b = model.bands
+    acc, b, lv, up = model.interval, model.bands, model.leaders, model.upkeep
     fighters = np.bincount(b.faction[: b.n], weights=b.fighters[: b.n], minlength=len(model.faction_names))
-    put(row, "insurgent_fighters", fighters.sum())
-    rec.put_many(row, "insurgent_fighters", model.faction_names, fighters)
-    for name, values in (("recruits", acc.recruits), ("insurgent_losses", acc.insurgent_losses),
-                         ("civilian_deaths_by_insurgents", acc.civ_insurgents), ("leaders_killed", acc.leaders_killed)):
-        put(row, name, values.sum())
-        rec.put_many(row, name, model.faction_names, values)
-    _record_levers(model, row)
-    put(row, "state_losses", acc.state_losses)
-    put(row, "civilian_deaths_by_state", acc.civ_by_owner[STATE])
-    put(row, "civilian_deaths_by_partner", acc.civ_by_owner[PARTNER])
-    put(row, "civilian_deaths_by_militia", acc.civ_by_owner[MILITIA])
-    put(row, "emigrants", acc.emigrants)
-    put(row, "returns", acc.returns)
-    for cause, value in zip(CAUSES, acc.flights, strict=True):
-        put(row, f"flight_{cause}", value)
     displaced_in, refugees = model.displaced_in, model.refugees_from
-    put(row, "displaced_in", float(displaced_in.sum()))
     # people: civilians where they are, fighters where their bands are; 'all' is the whole map
     civilians, people_displaced = model.civilians_in, model.displaced_from
     fighters_in = np.bincount(w.country.reshape(-1)[b.cell[: b.n]], weights=b.fighters[: b.n],
                               minlength=civilians.size)
-    put(row, "civilians", float(civilians.sum()))
-    put(row, "population", float(civilians.sum() + fighters.sum()))
     # other stocks by country (core countries only; the 'all' total is over the core countries)
     cells = model.country_cells
-    core, labels = cells.core, cells.labels
-    put(row, "displaced", float(people_displaced[core].sum()))
-    put(row, "refugees", float(refugees[core].sum()))
-    rec.put_many(row, "civilians", labels, civilians[core])  # the sum of one value is that value
-    rec.put_many(row, "population", labels, civilians[core] + fighters_in[core])
-    rec.put_many(row, "displaced", labels, people_displaced[core])
-    rec.put_many(row, "refugees", labels, refugees[core])
-    rec.put_many(row, "displaced_in", labels, displaced_in[core])
+    core = cells.core
+    strikes = model.isr.strikes[core]
     sums = np.empty((core.size + 1, 6))  # people by zone, and cells (kernels.fields.zone_sums)
     zone_sums(model.field("control"), model.field("people"), cells.starts, cells.stops, cells.ptr, STATE_ZONE,
               INSURGENT_ZONE, sums)
     p_tot = np.maximum(sums[:, 0], 1.0)
-    groups = ("all", *labels)
-    rec.put_many(row, "pop_share_state_control", groups, sums[:, 1] / p_tot)
-    rec.put_many(row, "pop_share_insurgent_control", groups, sums[:, 2] / p_tot)
-    rec.put_many(row, "pop_share_contested", groups, sums[:, 3] / p_tot)
-    rec.put_many(row, "territory_share_outside_state_control", groups, sums[:, 4] / sums[:, 5])
-    put(row, "blockaded_towns", float(model.blockaded.sum()))
-    put(row, "arteries_cut", float(model.artery_is_cut.sum()))
     n = np.maximum(model.n_alive, 1)
     legit, griev = model.sum_legit / n, model.sum_griev / n
     weights = model.n_alive / max(model.n_alive.sum(), 1)
-    put(row, "mean_legitimacy", float((legit * weights).sum()))
-    put(row, "mean_grievance", float((griev * weights).sum()))
-    rec.put_many(row, "mean_legitimacy", model.communities, legit)
-    rec.put_many(row, "mean_grievance", model.communities, griev)
-
-
-def _record_levers(model, row) -> None:
-    """The levers' series (issue 11): leaders killed by kind, strikes, deserters, capacity."""
-    rec, names = model.recorder, model.faction_names
-    for name, values in (("senior_leaders_killed", model.leaders.senior_killed),
-                         ("band_leaders_killed", model.leaders.band_killed),
-                         ("deserters", model.upkeep.deserters), ("fighter_capacity", model.upkeep.capacity)):
-        rec.put(row, name, float(values.sum()))
-        rec.put_many(row, name, names, values)
-    cells = model.country_cells
-    rec.put(row, "air_drone_strikes", float(model.isr.strikes[cells.core].sum()))
-    rec.put_many(row, "air_drone_strikes", cells.labels, model.isr.strikes[cells.core])
+    civilians_all, fighters_all = civilians.sum(), fighters.sum()
+    by_faction = (fighters, acc.recruits, acc.insurgent_losses, acc.civ_insurgents, acc.leaders_killed,
+                  lv.senior_killed, lv.band_killed, up.deserters, up.capacity)  # _BY_FACTION's, in order
+    totals = [strikes.sum(), acc.state_losses, acc.civ_by_owner[STATE], acc.civ_by_owner[PARTNER],
+              acc.civ_by_owner[MILITIA], acc.emigrants, acc.returns, *acc.flights.tolist(), displaced_in.sum(),
+              civilians_all, civilians_all + fighters_all, people_displaced[core].sum(), refugees[core].sum(),
+              model.blockaded.sum(), model.artery_is_cut.sum(), (legit * weights).sum(), (griev * weights).sum()]
+    civ_core = civilians[core]  # the sum of one value is that value
+    nb = len(by_faction)
+    values = np.concatenate([np.empty(nb), np.array(totals, np.float64), *by_faction, strikes, civ_core,
+                             civ_core + fighters_in[core], people_displaced[core], refugees[core], displaced_in[core],
+                             sums[:, 1] / p_tot, sums[:, 2] / p_tot, sums[:, 3] / p_tot, sums[:, 4] / sums[:, 5],
+                             legit, griev], dtype=np.float64)
+    # the totals of the by-faction series: each row's sum, as the sum of that array alone gives it
+    nt = nb + len(totals)
+    values[:nb] = values[nt: nt + nb * fighters.size].reshape(nb, fighters.size).sum(axis=1)
+    cols = _columns(model)
+    if values.size != cols.size:
+        raise ValueError(f"record: {values.size} values for {cols.size} series")
+    row[cols] = values
