@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.sahel import deterrence, upkeep
+from sim.sahel import upkeep
 from sim.sahel.displacement import flows
 from sim.sahel.kernels import civilians as k
 from sim.sahel.kernels.fields import clear_harm_units, harm_units_in_place
@@ -34,6 +34,7 @@ def pack_params(model) -> np.ndarray:
     v[k.P_DISPLACED_HARDSHIP] = model.cfg.displacement.rel_displaced_hardship
     v[k.P_SETTLE] = model.cfg.displacement.dur_settle
     v[k.P_DT] = p.dur_civilian_update
+    v[k.P_FEAR_RISK] = model.cfg.levers.deterrence.rel_fear_risk
     return v
 
 
@@ -91,7 +92,7 @@ def update(model) -> None:
                       model.field("troops_near"), model.field("fighters_near"),
                       harm_state, harm_ins, model.flee_hazard,
                       model.return_hazard, model.extra_hardship, pop.t_displaced,
-                      model.field("push") - deterrence.joining_risk(model), model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
+                      model.field("push"), model.fear.level, model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
                       joined, moving)
     rows = np.flatnonzero(joined)
     if rows.size:
