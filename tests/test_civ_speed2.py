@@ -33,3 +33,29 @@ def test_harm_units_in_place_without_harm_returns_no_cells():
     units = np.zeros((12, 4))
     cells = kf.harm_units_in_place(units, np.ones((12, 4)), np.ones((4, 3)), 2.0)
     assert cells.size == 0 and not units.any()
+
+
+def test_destinations_at_the_cells_flight_hazard_wrote_equal_destinations_everywhere():
+    """Two updates in a row: flight_hazard writes only cells with (or just without) a cause of
+    flight, and choosing destinations there alone leaves the same refuge as choosing everywhere."""
+    from sim.sahel.displacement import kernels as kd
+    from tests.test_displacement import N_COMM, _destination_inputs, _params
+
+    x = _destination_inputs(2)
+    n = x["violence"].size
+    g = np.random.default_rng(9)
+    causes, total = np.zeros((5, n, N_COMM)), np.zeros((n, N_COMM))
+    dense = np.repeat(np.arange(n, dtype=np.int32)[:, None], N_COMM, axis=1)
+    sparse = dense.copy()
+    for _ in range(3):
+        quiet = g.random(n) < 0.7
+        violence = np.where(quiet, 0.0, g.random(n))
+        args = (violence, violence * 0.5, g.uniform(-1, 1, n), np.zeros(n), np.zeros(n), np.zeros((n, N_COMM)),
+                np.zeros(n), np.zeros(n, np.bool_), np.array([1.5, 1.0, 0.5, 1.0]), _params())
+        written = kd.flight_hazard(*args, causes, total)
+        assert 0 < written.size < n
+        y = {**x, "violence": violence, "hazard": total}
+        kd.choose_destinations(*y.values(), dense)
+        kd.choose_destinations_at(written, *y.values(), sparse)
+        np.testing.assert_array_equal(dense, sparse)
+    assert (dense != np.arange(n)[:, None]).any()
