@@ -100,12 +100,13 @@ def prepare(model, harm_state: np.ndarray) -> None:
                           pack_params(model), model.refuge)
 
 
-def account(model, n_rows: int, moving: np.ndarray) -> None:
-    """Flights by cause and returns decided by the civilian kernel (before the moves)."""
+def account(model, n_rows: int, moving: np.ndarray) -> int:
+    """Flights by cause and returns decided by the civilian kernel (before the moves); returns
+    the number of groups with movers."""
     pop = model.population
     rows = np.flatnonzero(moving[:n_rows])
     if rows.size == 0:
-        return
+        return 0
     home = pop.status[rows] == HOME
     flee, back = rows[home], rows[~home]
     if flee.size:
@@ -114,6 +115,7 @@ def account(model, n_rows: int, moving: np.ndarray) -> None:
         share = terms / np.maximum(terms.sum(axis=0), 1e-300)
         model.interval.flights += (share * moving[flee]).sum(axis=1)
     model.interval.returns += float(moving[back].sum())
+    return int(rows.size)
 
 
 def p_onward(model) -> float:

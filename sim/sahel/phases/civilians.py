@@ -84,8 +84,8 @@ def update(model) -> None:
     appeal = np.array([f.appeal for f in cfg.insurgents.factions.values()], np.float64)
     band_appeal = appeal[model.bands.faction[: max(model.bands.n, 1)]]
     n = pop.n
-    joined = np.zeros(n, np.int32)
-    moving = np.zeros(n, np.int32)
+    joined = np.empty(n, np.int32)  # the kernel writes every row of both
+    moving = np.empty(n, np.int32)
     k.civilian_update(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                       pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm,
                       np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
@@ -100,8 +100,7 @@ def update(model) -> None:
         per_band = np.bincount(band, weights=joined[rows], minlength=model.bands.n)
         model.bands.fighters[: model.bands.n] += per_band
         np.add.at(model.interval.recruits, model.bands.faction[band], joined[rows])
-    flows.account(model, n, moving)
-    pop.reserve(int(np.count_nonzero(moving)))
+    pop.reserve(flows.account(model, n, moving))  # a new row at most per group with movers
     pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                           pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
                           pop.sibling, model.refuge, moving, model.steps)
