@@ -117,9 +117,12 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
                 n -= j
         # displacement and return
         if status[i] == HOME:
-            p = flee_hazard[c, k] * (0.5 + risk_aversion[i]) * dt
-            if refuge[c, k] != c and p > 0.0:
-                moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
+            # p > 0 needs a positive hazard (0.5 + R and dt are positive): most cells have none
+            fh = flee_hazard[c, k]
+            if fh > 0.0 and refuge[c, k] != c:
+                p = fh * (0.5 + risk_aversion[i]) * dt
+                if p > 0.0:
+                    moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
         elif return_hazard[home[i]] > 0.0:
             p = return_hazard[home[i]] * math.exp(-(step - t_displaced[i]) / params[P_SETTLE]) * dt
             moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _RETURN)))
