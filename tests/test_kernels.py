@@ -32,20 +32,21 @@ def _civilian_inputs(seed: int, n: int = 400, w: int = 6, h: int = 5, n_bands: i
         flee_hazard=g.random((n_cells, 4)) * 0.03, return_hazard=g.choice([0.0, 0.05], n_cells),
         extra_hardship=g.random(n_cells) * g.choice([0, 0.3], n_cells),
         t_displaced=g.integers(-400, 7, n).astype(np.int32), push=g.random(n_cells) * 0.2,
+        fear=g.random(n_cells) * g.choice([0, 1], n_cells),
         refuge=g.integers(0, n_cells, (n_cells, 4)).astype(np.int32),
         recruiter=g.integers(-1, n_bands, n_cells).astype(np.int32),
     )
     params = np.zeros(kc.N_PARAMS)
     params[[kc.P_S, kc.P_BLAME_STATE, kc.P_BLAME_INS, kc.P_MEMORY_DECAY, kc.P_RECOVERY, kc.P_K, kc.P_T,
-            kc.P_PULL, kc.P_JOIN, kc.P_DISPLACED_HARDSHIP, kc.P_SETTLE, kc.P_DT]] = \
-        [1.0, 0.5, 0.5, 365.0, 0.001, 2.3, 0.1, 0.15, 0.05, 0.2, 730.0, 7.0]
+            kc.P_PULL, kc.P_JOIN, kc.P_DISPLACED_HARDSHIP, kc.P_SETTLE, kc.P_DT, kc.P_FEAR_RISK]] = \
+        [1.0, 0.5, 0.5, 365.0, 0.001, 2.3, 0.1, 0.15, 0.05, 0.2, 730.0, 7.0, 0.1]
     return cols, cells, params
 
 
 ORDER = ["cell", "home", "community", "status", "people", "hardship", "risk_aversion", "legitimacy", "sympathy",
          "harm"]
 CELL_ORDER = ["legitimacy0", "appeal", "troops_near", "fighters_near", "harm_state", "harm_ins", "flee_hazard",
-              "return_hazard", "extra_hardship", "t_displaced", "push", "refuge", "recruiter"]
+              "return_hazard", "extra_hardship", "t_displaced", "push", "fear", "refuge", "recruiter"]
 
 
 def _update(fn, cols, cells, params, key, step=7):

@@ -75,7 +75,7 @@ def prepare(model, harm_state: np.ndarray) -> None:
     hunger[s.cell[towns]] = k.hunger_of(model.supplies[s.town[towns]], cfg.mechanisms.supply_days)
     trapped[s.cell[towns]] = model.blockaded[s.town[towns]]
     control = model.field("control")
-    k.flight_hazard(violence.reshape(-1), near.reshape(-1), control, model.field("fighters_near"),
+    written = k.flight_hazard(violence.reshape(-1), near.reshape(-1), control, model.field("fighters_near"),
                     model.field("troops_near"), harm_state, hunger, trapped,
                     np.asarray(d.rel_coercion_target, np.float64), pack_params(model), model.flight_causes,
                     model.flee_hazard)
@@ -93,17 +93,20 @@ def prepare(model, harm_state: np.ndarray) -> None:
     site_kin = model.people_by_comm[s.cell] / np.maximum(model.field("people")[s.cell], 1.0)[:, None]
     site_open = np.ones(len(s), np.bool_)
     site_open[towns] = ~model.blockaded[s.town[towns]]
-    k.choose_destinations(s.cand_ptr, s.cand_site, s.cand_dist, s.cell, s.country, s.is_camp, site_open, crowd,
+    # only the cells whose hazard flight_hazard wrote: elsewhere it was and is zero, and their
+    # refuge the cell itself (what choose_destinations would write again)
+    k.choose_destinations_at(written, s.cand_ptr, s.cand_site, s.cand_dist, s.cell, s.country, s.is_camp, site_open, crowd,
                           site_kin, v, control, w.country.reshape(-1).astype(np.int64), model.flee_hazard,
                           pack_params(model), model.refuge)
 
 
-def account(model, n_rows: int, moving: np.ndarray) -> None:
-    """Flights by cause and returns decided by the civilian kernel (before the moves)."""
+def account(model, n_rows: int, moving: np.ndarray) -> int:
+    """Flights by cause and returns decided by the civilian kernel (before the moves); returns
+    the number of groups with movers."""
     pop = model.population
     rows = np.flatnonzero(moving[:n_rows])
     if rows.size == 0:
-        return
+        return 0
     home = pop.status[rows] == HOME
     flee, back = rows[home], rows[~home]
     if flee.size:
@@ -112,6 +115,7 @@ def account(model, n_rows: int, moving: np.ndarray) -> None:
         share = terms / np.maximum(terms.sum(axis=0), 1e-300)
         model.interval.flights += (share * moving[flee]).sum(axis=1)
     model.interval.returns += float(moving[back].sum())
+    return int(rows.size)
 
 
 def p_onward(model) -> float:

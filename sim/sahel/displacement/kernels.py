@@ -67,9 +67,11 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
     ``hunger`` is a town's supply shortfall in [0, 1] (0 elsewhere); ``trapped`` marks the cells
     of blockaded towns. Most cells have no cause of flight: a cell whose total was zero and whose
     terms are all zero is left as it is (its causes are zeros already), which saves rewriting
-    the whole ``causes`` array each update.
+    the whole ``causes`` array each update. Returns the cells it wrote (the others had and have
+    a zero total: :func:`choose_destinations_at` need visit only these).
     """
     n_cells, n_comm = harm_state.shape
+    written = []
     for c in range(n_cells):
         v = params[Q_VIOLENCE] * (violence[c] + params[Q_NEAR] * violence_near[c])
         armed = fighters_near[c] > 0.0
@@ -85,6 +87,7 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
                     break
             if quiet:
                 continue
+        written.append(c)
         for k in range(n_comm):
             terms = (v, coerce * coercion_target[k], ops, params[Q_PUNISHMENT] * harm_state[c, k], siege)
             s = 0.0
@@ -92,6 +95,7 @@ def flight_hazard(violence, violence_near, control, fighters_near, troops_near, 
                 causes[j, c, k] = terms[j] * keep
                 s += terms[j] * keep
             total[c, k] = s
+    return np.array(written, dtype=np.int64)
 
 
 def flight_hazard_py(violence, violence_near, control, fighters_near, troops_near, harm_state, hunger, trapped,
@@ -110,6 +114,31 @@ def flight_hazard_py(violence, violence_near, control, fighters_near, troops_nea
     total[:] = causes.sum(axis=0)
 
 
+@inline
+def _choose_cell(c, cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
+                 site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge):
+    """``refuge[c, k]`` for every community ``k`` of cell ``c`` (see :func:`choose_destinations`)."""
+    own = violence[c] - params[Q_SAFETY] * control[c]
+    j0, j1 = cand_ptr[c], cand_ptr[c + 1]
+    for k in range(refuge.shape[1]):
+        best, best_score = c, own
+        if hazard[c, k] > 0.0:
+            for j in range(j0, j1):
+                s = cand_site[j]
+                d = site_cell[s]
+                if d == c or not site_open[s]:
+                    continue
+                score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
+                         + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * site_kin[s, k])
+                if site_country[s] != cell_country[c]:
+                    score += params[Q_BORDER]
+                if site_is_camp[s]:
+                    score -= params[Q_CAMP]
+                if score < best_score:
+                    best, best_score = d, score
+        refuge[c, k] = best
+
+
 @kernel
 def choose_destinations(cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
                         site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge):
@@ -118,27 +147,21 @@ def choose_destinations(cand_ptr, cand_site, cand_dist, site_cell, site_country,
     distances ``cand_dist`` (cells); ``site_kin[s, k]`` is community ``k``'s share of the people
     in site ``s``'s cell. Only where the flight hazard ``hazard[cell, k]`` is positive: elsewhere
     nobody leaves, and ``refuge`` is the cell itself."""
-    n_cells, n_comm = refuge.shape
-    for c in range(n_cells):
-        own = violence[c] - params[Q_SAFETY] * control[c]
-        j0, j1 = cand_ptr[c], cand_ptr[c + 1]
-        for k in range(n_comm):
-            best, best_score = c, own
-            if hazard[c, k] > 0.0:
-                for j in range(j0, j1):
-                    s = cand_site[j]
-                    d = site_cell[s]
-                    if d == c or not site_open[s]:
-                        continue
-                    score = (violence[d] - params[Q_SAFETY] * control[d] + params[Q_DISTANCE] * cand_dist[j]
-                             + params[Q_CROWD] * site_crowding[s] - params[Q_KIN] * site_kin[s, k])
-                    if site_country[s] != cell_country[c]:
-                        score += params[Q_BORDER]
-                    if site_is_camp[s]:
-                        score -= params[Q_CAMP]
-                    if score < best_score:
-                        best, best_score = d, score
-            refuge[c, k] = best
+    for c in range(refuge.shape[0]):
+        _choose_cell(c, cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
+                     site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge)
+
+
+@kernel
+def choose_destinations_at(cells, cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp,
+                           site_open, site_crowding, site_kin, violence, control, cell_country, hazard, params,
+                           refuge):
+    """:func:`choose_destinations` for ``cells`` only: the same ``refuge`` when the other cells
+    have had a zero hazard since their last visit (their refuge is the cell itself already), as
+    for the cells :func:`flight_hazard` did not write."""
+    for c in cells:
+        _choose_cell(c, cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
+                     site_crowding, site_kin, violence, control, cell_country, hazard, params, refuge)
 
 
 def choose_destinations_py(cand_ptr, cand_site, cand_dist, site_cell, site_country, site_is_camp, site_open,
@@ -224,5 +247,5 @@ def hunger_of(supplies: np.ndarray, supply_days: float) -> np.ndarray:
     return np.clip(1.0 - supplies / supply_days, 0.0, 1.0)
 
 
-__all__ = ["CAUSES", "N_PARAMS", "flight_hazard", "flight_hazard_py", "choose_destinations",
+__all__ = ["CAUSES", "N_PARAMS", "flight_hazard", "flight_hazard_py", "choose_destinations", "choose_destinations_at",
            "choose_destinations_py", "emigrate", "emigrate_py", "onward", "hunger_of", "secure_homes", "update_secure_homes"]

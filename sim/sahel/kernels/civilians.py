@@ -53,21 +53,24 @@ _JOIN, _FLEE, _RETURN = 1, 2, 3
 
 # layout of the parameter vector (built by sim.sahel.phases.civilians.pack_params)
 P_S, P_BLAME_STATE, P_BLAME_INS, P_MEMORY_DECAY, P_RECOVERY, P_K, P_T, P_PULL, P_JOIN, \
-    P_DISPLACED_HARDSHIP, P_SETTLE, P_DT = range(12)
-N_PARAMS = 12
+    P_DISPLACED_HARDSHIP, P_SETTLE, P_DT, P_FEAR_RISK = range(13)
+N_PARAMS = 13
 
 
 @kernel(parallel=True)
 def civilian_update(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
                     sympathy, harm, legitimacy0, appeal,
                     troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
-                    extra_hardship, t_displaced, push, refuge, recruiter, params, key, step, joined, moving):
+                    extra_hardship, t_displaced, push, fear, refuge, recruiter, params, key, step, joined, moving):
     """Update every group in place; see the module docstring for the rules.
 
     Per-cell inputs are flat arrays over cells; ``harm_state``/``harm_ins`` are
     ``[cell, community]``; ``recruiter[cell]`` is the band that recruits there (-1 none);
     ``appeal[b, k]`` is the appeal of band ``b``'s faction to community ``k``; ``flee_hazard`` and
-    ``refuge`` are ``[cell, community]``, ``return_hazard`` and ``extra_hardship`` per cell. Writes
+    ``refuge`` are ``[cell, community]``, ``return_hazard`` and ``extra_hardship`` per cell; the
+    push in a cell is ``push - rel_fear_risk * clip(fear, 0, 1)`` (the economic push less the risk
+    fear adds, :func:`sim.sahel.deterrence.joining_risk`). Grievance, risk and pull are computed
+    only for groups with a band within reach (elsewhere nobody can join). Writes
     ``joined[i]`` (people of group ``i`` who joined ``recruiter[cell[i]]``, already taken off
     its headcount) and ``moving[i]`` (people who flee, or return home, for :func:`apply_moves`).
     """
@@ -75,15 +78,6 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
     dt = params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
     recover = 1.0 - math.exp(-dt * params[P_RECOVERY])
-    # arrest risk and social pull depend on the cell only: once per cell, not once per group
-    n_cells = troops_near.size
-    p_arrest = np.empty(n_cells)
-    pull_of = np.empty(n_cells)
-    for c in prange(n_cells):
-        a, ct = fighters_near[c], troops_near[c]
-        # no troops within reach: P = 1 - exp(-k * 0) = 0 exactly, without the exponential
-        p_arrest[c] = 0.0 if ct == 0.0 else p_arrest_epstein_2002(params[P_K], ct, a)
-        pull_of[c] = params[P_PULL] * a / (a + ct + 1.0)
     for i in prange(n_rows):
         joined[i] = 0
         moving[i] = 0
@@ -102,24 +96,33 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
         sympathy[i] = min(max(sy, 0.0), 1.0)
         harm[i] = harm[i] * keep + hs
         # grievance, risk and joining (from the stored float32 values, as the twin does)
-        h_eff = hardship[i] + extra_hardship[c]
-        if status[i] == DISPLACED:
-            h_eff += params[P_DISPLACED_HARDSHIP]
-        g = min(h_eff, 1.0) * (1.0 - legitimacy[i]) + s * harm[i] + push[c]
-        net_risk = risk_aversion[i] * p_arrest[c]
         b = recruiter[c]
-        excess = g - net_risk + pull_of[c] - params[P_T]
-        if b >= 0 and excess > 0.0:
-            p = params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 3.0) * dt
-            j = binomial(n, p, np.uint64(counter_bits(key, step, i, _JOIN)))
-            joined[i] = j
-            people[i] = n - j
-            n -= j
+        if b >= 0:
+            h_eff = hardship[i] + extra_hardship[c]
+            if status[i] == DISPLACED:
+                h_eff += params[P_DISPLACED_HARDSHIP]
+            push_c = push[c] - params[P_FEAR_RISK] * min(max(fear[c], 0.0), 1.0)
+            g = min(h_eff, 1.0) * (1.0 - legitimacy[i]) + s * harm[i] + push_c
+            a, ct = fighters_near[c], troops_near[c]
+            # no troops within reach: P = 1 - exp(-k * 0) = 0 exactly, without the exponential
+            p_arrest = 0.0 if ct == 0.0 else p_arrest_epstein_2002(params[P_K], ct, a)
+            net_risk = risk_aversion[i] * p_arrest
+            excess = g - net_risk + params[P_PULL] * a / (a + ct + 1.0) - params[P_T]
+            if excess > 0.0:
+                p = (params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 3.0)
+                     * dt)
+                j = binomial(n, p, np.uint64(counter_bits(key, step, i, _JOIN)))
+                joined[i] = j
+                people[i] = n - j
+                n -= j
         # displacement and return
         if status[i] == HOME:
-            p = flee_hazard[c, k] * (0.5 + risk_aversion[i]) * dt
-            if refuge[c, k] != c and p > 0.0:
-                moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
+            # p > 0 needs a positive hazard (0.5 + R and dt are positive): most cells have none
+            fh = flee_hazard[c, k]
+            if fh > 0.0 and refuge[c, k] != c:
+                p = fh * (0.5 + risk_aversion[i]) * dt
+                if p > 0.0:
+                    moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
         elif return_hazard[home[i]] > 0.0:
             p = return_hazard[home[i]] * math.exp(-(step - t_displaced[i]) / params[P_SETTLE]) * dt
             moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _RETURN)))
@@ -128,7 +131,7 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
 def civilian_update_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
                        sympathy, harm, legitimacy0, appeal,
                        troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
-                       extra_hardship, t_displaced, push, refuge, recruiter, params, key, step, joined, moving):
+                       extra_hardship, t_displaced, push, fear, refuge, recruiter, params, key, step, joined, moving):
     """Readable twin of :func:`civilian_update` (same rules, plain Python, float32 columns)."""
     s, dt = params[P_S], params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
@@ -152,7 +155,9 @@ def civilian_update_py(n_rows, cell, home, community, status, people, hardship, 
         h_eff = float(hardship[i]) + float(extra_hardship[c])
         if status[i] == DISPLACED:
             h_eff += params[P_DISPLACED_HARDSHIP]
-        grievance = min(h_eff, 1.0) * (1.0 - float(legitimacy[i])) + s * float(harm[i]) + float(push[c])
+        # the economic push less the risk fear adds (sim.sahel.deterrence.joining_risk)
+        push_c = float(push[c]) - params[P_FEAR_RISK] * min(max(float(fear[c]), 0.0), 1.0)
+        grievance = min(h_eff, 1.0) * (1.0 - float(legitimacy[i])) + s * float(harm[i]) + push_c
         a, ct = float(fighters_near[c]), float(troops_near[c])
         p_arrest = p_arrest_epstein_2002_py(params[P_K], ct, a)
         pull = params[P_PULL] * a / (a + ct + 1.0)

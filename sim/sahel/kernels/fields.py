@@ -168,6 +168,63 @@ def harm_units(acc, people_by_comm, people, harm_scale, out):
                     out[x2 * h + y2, k] += spill
 
 
+@kernel
+def harm_units_in_place(acc, people_by_comm, people, harm_scale):
+    """:func:`harm_units` written over ``acc`` itself; returns the cells that had harm.
+
+    Reads the (few) rows of ``acc`` with any death, clears them, then adds the same terms in the
+    same order as :func:`harm_units` into the now all-zero ``acc``: the same bits, without a
+    second array to clear. The harm units are then nonzero only in the 3x3 squares around the
+    returned cells (:func:`clear_harm_units` zeroes them, leaving ``acc`` all zero again).
+    """
+    w, h = people.shape
+    n_cells, n_comm = acc.shape
+    cells = []
+    for c in range(n_cells):
+        for k in range(n_comm):
+            if acc[c, k] != 0.0:
+                cells.append(c)
+                break
+    src = np.array(cells, dtype=np.int64)
+    deaths = np.empty((src.size, n_comm))
+    for j in range(src.size):
+        for k in range(n_comm):
+            deaths[j, k] = acc[src[j], k]
+            acc[src[j], k] = 0.0
+    for j in range(src.size):
+        c = src[j]
+        total = 0.0
+        for k in range(n_comm):
+            total += deaths[j, k]
+        if total == 0.0:
+            continue
+        for k in range(n_comm):
+            if deaths[j, k] != 0.0:
+                acc[c, k] += deaths[j, k] / max(people_by_comm[c, k], 1.0) * 1000.0 / harm_scale
+        x, y = c // h, c % h
+        for x2 in range(max(x - 1, 0), min(x + 2, w)):
+            for y2 in range(max(y - 1, 0), min(y + 2, h)):
+                around = 0.0
+                for x3 in range(max(x2 - 1, 0), min(x2 + 2, w)):
+                    for y3 in range(max(y2 - 1, 0), min(y2 + 2, h)):
+                        around += people[x3, y3]
+                spill = 0.5 * total / max(around, 1.0) * 1000.0 / harm_scale
+                for k in range(n_comm):
+                    acc[x2 * h + y2, k] += spill
+    return src
+
+
+@kernel
+def clear_harm_units(units, cells, w, h):
+    """Zero ``units`` ([cell, community]) in the 3x3 squares around ``cells`` (where
+    :func:`harm_units_in_place` wrote)."""
+    for c in cells:
+        x, y = c // h, c % h
+        for x2 in range(max(x - 1, 0), min(x + 2, w)):
+            for y2 in range(max(y - 1, 0), min(y + 2, h)):
+                units[x2 * h + y2, :] = 0.0
+
+
 def harm_units_py(acc, people_by_comm, people, harm_scale, out):
     """Readable twin of :func:`harm_units`, dense: direct harm plus half the 3x3 neighbourhood's
     deaths per 1,000 of its residents."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.sahel import deterrence, leaders, upkeep
+from sim.sahel import leaders, upkeep
 from sim.sahel.displacement import flows
 from sim.sahel.kernels import civilians as k
-from sim.sahel.kernels.fields import harm_units
+from sim.sahel.kernels.fields import clear_harm_units, harm_units_in_place
 
 
 def pack_params(model) -> np.ndarray:
@@ -34,6 +34,7 @@ def pack_params(model) -> np.ndarray:
     v[k.P_DISPLACED_HARDSHIP] = model.cfg.displacement.rel_displaced_hardship
     v[k.P_SETTLE] = model.cfg.displacement.dur_settle
     v[k.P_DT] = p.dur_civilian_update
+    v[k.P_FEAR_RISK] = model.cfg.levers.deterrence.rel_fear_risk
     return v
 
 
@@ -58,10 +59,17 @@ def aggregate(model, p_onward: float = 0.0) -> None:
 
 
 def _harm_units(model, acc: np.ndarray) -> np.ndarray:
-    """Deaths per (cell, community) -> harm units (:func:`sim.sahel.kernels.fields.harm_units`)."""
-    out = np.empty_like(acc)
-    harm_units(acc, model.people_by_comm, model.layers["people"].data, model.cfg.population.harm_scale, out)
-    return out
+    """Deaths per (cell, community) -> harm units, written over the accumulator ``acc`` itself
+    (:func:`sim.sahel.kernels.fields.harm_units_in_place`); returns the cells that had harm, for
+    :func:`_clear_harm` to zero ``acc`` around them after the update."""
+    return harm_units_in_place(acc, model.people_by_comm, model.layers["people"].data,
+                               model.cfg.population.harm_scale)
+
+
+def _clear_harm(model, acc: np.ndarray, cells: np.ndarray) -> None:
+    """Zero the harm units :func:`_harm_units` wrote around ``cells``: ``acc`` is all zero again."""
+    w, h = model.layers["people"].data.shape
+    clear_harm_units(acc, cells, w, h)
 
 
 def update(model) -> None:
@@ -69,22 +77,24 @@ def update(model) -> None:
     cfg, pop = model.cfg, model.population
     if 2 * int(np.count_nonzero(pop.people[: pop.n])) < pop.n:
         pop.compact()  # more than half the rows are empty: reclaim them (rows renumbered)
-    harm_state = _harm_units(model, model.harm_state_acc)
+    # the harm since the last update, as harm units, in the accumulators themselves until the end
+    harm_state, harm_ins = model.harm_state_acc, model.harm_ins_acc
+    state_cells, ins_cells = _harm_units(model, harm_state), _harm_units(model, harm_ins)
     flows.prepare(model, harm_state)
     appeal = np.array([f.appeal for f in cfg.insurgents.factions.values()], np.float64)
     band_appeal = appeal[model.bands.faction[: max(model.bands.n, 1)]]
     if model.bands.n:  # a disrupted band recruits less (sim.sahel.leaders.recruit_factor)
         band_appeal = band_appeal * leaders.recruit_factor(model)[:, None]
     n = pop.n
-    joined = np.zeros(n, np.int32)
-    moving = np.zeros(n, np.int32)
+    joined = np.empty(n, np.int32)  # the kernel writes every row of both
+    moving = np.empty(n, np.int32)
     k.civilian_update(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                       pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm,
                       np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
                       model.field("troops_near"), model.field("fighters_near"),
-                      harm_state, _harm_units(model, model.harm_ins_acc), model.flee_hazard,
+                      harm_state, harm_ins, model.flee_hazard,
                       model.return_hazard, model.extra_hardship, pop.t_displaced,
-                      model.field("push") - deterrence.joining_risk(model), model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
+                      model.field("push"), model.fear.level, model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
                       joined, moving)
     rows = np.flatnonzero(joined)
     if rows.size:
@@ -92,14 +102,13 @@ def update(model) -> None:
         per_band = np.bincount(band, weights=joined[rows], minlength=model.bands.n)
         model.bands.fighters[: model.bands.n] += per_band
         np.add.at(model.interval.recruits, model.bands.faction[band], joined[rows])
-    flows.account(model, n, moving)
-    pop.reserve(int(np.count_nonzero(moving)))
+    pop.reserve(flows.account(model, n, moving))  # a new row at most per group with movers
     pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
                           pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
                           pop.sibling, model.refuge, moving, model.steps)
     # deserters go home to groups at home; onward emigration (in aggregate) takes from displaced
     # groups abroad: the two touch different rows and draws, so paying first changes nothing
     upkeep.pay_and_desert(model, float(cfg.population.dur_civilian_update))
-    model.harm_state_acc[:] = 0.0
-    model.harm_ins_acc[:] = 0.0
+    _clear_harm(model, harm_state, state_cells)
+    _clear_harm(model, harm_ins, ins_cells)
     aggregate(model, flows.p_onward(model))  # also the displaced_in and refugees_from stocks (flows.stocks)
