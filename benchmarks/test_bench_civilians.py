@@ -19,6 +19,9 @@ from sim.sahel.population import COLUMNS, DISPLACED, HOME
 
 
 def _inputs(n: int, n_cells: int = 40_000, n_bands: int = 30, seed: int = 0):
+    """Arguments of :func:`sim.sahel.kernels.civilians.civilian_update` (its current signature):
+    ``n`` groups of 1,000 over ``n_cells`` cells, every cell with a flight hazard (so every group
+    at home draws a flight count), troops and fighters in half the cells."""
     g = np.random.default_rng(seed)
     cols = dict(
         cell=g.integers(0, n_cells, n).astype(np.int32), home=g.integers(0, n_cells, n).astype(np.int32),
@@ -33,15 +36,21 @@ def _inputs(n: int, n_cells: int = 40_000, n_bands: int = 30, seed: int = 0):
         legitimacy0=np.full(4, 0.6), appeal=g.random((n_bands, 4)),
         troops_near=g.choice([0.0, 500.0], n_cells), fighters_near=g.choice([0.0, 100.0], n_cells),
         harm_state=np.zeros((n_cells, 4)), harm_ins=np.zeros((n_cells, 4)),
-        violence=g.random(n_cells) * 0.1, push=np.zeros(n_cells),
-        refuge=g.integers(0, n_cells, n_cells).astype(np.int32),
+        flee_hazard=g.random((n_cells, 4)) * 0.01, return_hazard=g.random(n_cells) * 0.005,
+        extra_hardship=np.zeros(n_cells), t_displaced=np.full(n, -1, np.int32),
+        push=np.zeros(n_cells), fear=np.zeros(n_cells),
+        refuge=g.integers(0, n_cells, (n_cells, 4)).astype(np.int32),
         recruiter=g.integers(-1, n_bands, n_cells).astype(np.int32),
     )
-    params = np.array([1.0, 0.5, 0.5, 365.0, 0.001, 2.3, 0.1, 0.15, 5e-6, 0.3, 0.01, 0.05, 7.0])
+    params = np.zeros(kc.N_PARAMS)
+    for name, value in (("P_S", 1.0), ("P_BLAME_STATE", 0.5), ("P_BLAME_INS", 0.5), ("P_MEMORY_DECAY", 365.0),
+                        ("P_RECOVERY", 0.001), ("P_K", 2.3), ("P_T", 0.1), ("P_PULL", 0.15), ("P_JOIN", 5e-6),
+                        ("P_DISPLACED_HARDSHIP", 0.2), ("P_SETTLE", 730.0), ("P_DT", 7.0), ("P_FEAR_RISK", 0.1)):
+        params[getattr(kc, name)] = value
     order = ["cell", "home", "community", "status", "people", "hardship", "risk_aversion", "legitimacy", "sympathy",
              "harm"]
-    corder = ["legitimacy0", "appeal", "troops_near", "fighters_near", "harm_state", "harm_ins", "violence", "push",
-              "refuge", "recruiter"]
+    corder = ["legitimacy0", "appeal", "troops_near", "fighters_near", "harm_state", "harm_ins", "flee_hazard",
+              "return_hazard", "extra_hardship", "t_displaced", "push", "fear", "refuge", "recruiter"]
     head = [n] + [cols[k] for k in order] + [cells[k] for k in corder] + [params, rng.stream_key(0, "civilians")]
     return head, (np.zeros(n, np.int32), np.zeros(n, np.int32))
 
