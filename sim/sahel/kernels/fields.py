@@ -145,27 +145,36 @@ def harm_units(acc, people_by_comm, people, harm_scale, out):
     visited (it is sparse), so this costs little on a quiet map.
     """
     w, h = people.shape
-    n_comm = acc.shape[1]
     out[:] = 0.0
     for c in range(w * h):
-        total = 0.0
-        for k in range(n_comm):
-            total += acc[c, k]
-        if total == 0.0:
-            continue
-        for k in range(n_comm):
-            if acc[c, k] != 0.0:
-                out[c, k] += acc[c, k] / max(people_by_comm[c, k], 1.0) * 1000.0 / harm_scale
-        x, y = c // h, c % h
-        for x2 in range(max(x - 1, 0), min(x + 2, w)):
-            for y2 in range(max(y - 1, 0), min(y + 2, h)):
-                around = 0.0
-                for x3 in range(max(x2 - 1, 0), min(x2 + 2, w)):
-                    for y3 in range(max(y2 - 1, 0), min(y2 + 2, h)):
-                        around += people[x3, y3]
-                spill = 0.5 * total / max(around, 1.0) * 1000.0 / harm_scale
-                for k in range(n_comm):
-                    out[x2 * h + y2, k] += spill
+        add_cell_harm(out, c, acc[c], people_by_comm, people, harm_scale)
+
+
+@inline
+def add_cell_harm(out, c, deaths, people_by_comm, people, harm_scale):
+    """Add the harm units of cell ``c``'s ``deaths`` (per community) into ``out``: direct to the
+    victims' community there, and half the cell's deaths per 1,000 residents of each 3x3
+    neighbourhood around it to every community of that neighbourhood's centre."""
+    w, h = people.shape
+    n_comm = deaths.size
+    total = 0.0
+    for k in range(n_comm):
+        total += deaths[k]
+    if total == 0.0:
+        return
+    for k in range(n_comm):
+        if deaths[k] != 0.0:
+            out[c, k] += deaths[k] / max(people_by_comm[c, k], 1.0) * 1000.0 / harm_scale
+    x, y = c // h, c % h
+    for x2 in range(max(x - 1, 0), min(x + 2, w)):
+        for y2 in range(max(y - 1, 0), min(y + 2, h)):
+            around = 0.0
+            for x3 in range(max(x2 - 1, 0), min(x2 + 2, w)):
+                for y3 in range(max(y2 - 1, 0), min(y2 + 2, h)):
+                    around += people[x3, y3]
+            spill = 0.5 * total / max(around, 1.0) * 1000.0 / harm_scale
+            for k in range(n_comm):
+                out[x2 * h + y2, k] += spill
 
 
 @kernel
@@ -177,7 +186,6 @@ def harm_units_in_place(acc, people_by_comm, people, harm_scale):
     second array to clear. The harm units are then nonzero only in the 3x3 squares around the
     returned cells (:func:`clear_harm_units` zeroes them, leaving ``acc`` all zero again).
     """
-    w, h = people.shape
     n_cells, n_comm = acc.shape
     cells = []
     for c in range(n_cells):
@@ -192,25 +200,7 @@ def harm_units_in_place(acc, people_by_comm, people, harm_scale):
             deaths[j, k] = acc[src[j], k]
             acc[src[j], k] = 0.0
     for j in range(src.size):
-        c = src[j]
-        total = 0.0
-        for k in range(n_comm):
-            total += deaths[j, k]
-        if total == 0.0:
-            continue
-        for k in range(n_comm):
-            if deaths[j, k] != 0.0:
-                acc[c, k] += deaths[j, k] / max(people_by_comm[c, k], 1.0) * 1000.0 / harm_scale
-        x, y = c // h, c % h
-        for x2 in range(max(x - 1, 0), min(x + 2, w)):
-            for y2 in range(max(y - 1, 0), min(y + 2, h)):
-                around = 0.0
-                for x3 in range(max(x2 - 1, 0), min(x2 + 2, w)):
-                    for y3 in range(max(y2 - 1, 0), min(y2 + 2, h)):
-                        around += people[x3, y3]
-                spill = 0.5 * total / max(around, 1.0) * 1000.0 / harm_scale
-                for k in range(n_comm):
-                    acc[x2 * h + y2, k] += spill
+        add_cell_harm(acc, src[j], deaths[j], people_by_comm, people, harm_scale)
     return src
 
 
