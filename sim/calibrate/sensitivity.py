@@ -48,6 +48,7 @@ OUTCOMES = ("fighters_end", "recruits", "civ_deaths_state", "civ_deaths_partner"
             "civ_deaths_insurgents", "displaced_end", "pop_insurgent_control", "territory_outside_state",
             "leaders_killed")
 EFFECTS = {"gloves": ("fighters_end", "civ_deaths_state"), "intel": ("leaders_killed", "fighters_end")}
+REFERENCE = "reference"  # the arm run with the problem's own overrides; effects are arm minus it
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,8 @@ def outcomes(timeseries: pd.DataFrame) -> dict[str, float]:
 
 
 def plan(n_rows: int, problem: GsaProblem) -> list[tuple[int, str, int]]:
-    """Every run of a sample: (row, arm, seed); ``baseline`` is the problem's own overrides."""
-    arms = ["baseline", *problem.arms]
+    """Every run of a sample: (row, arm, seed); the REFERENCE arm runs the problem's own overrides."""
+    arms = [REFERENCE, *problem.arms]
     return [(r, a, s) for r in range(n_rows) for a in arms for s in range(1, problem.seeds + 1)]
 
 
@@ -211,7 +212,7 @@ def run_one(args: tuple[str, dict, tuple[int, str, int], str]) -> str:
     name, values, job, out = args
     problem = load_gsa_problem(name)
     row, arm, seed = job
-    overrides = problem.overrides if arm == "baseline" else _with(problem.overrides, problem.arms[arm])
+    overrides = _with(problem.overrides, problem.arms.get(arm, ()))
     node = OmegaConf.create(OmegaConf.to_container(OmegaConf.structured(base_config(overrides))))
     for key, value in {**values, "seed": seed}.items():
         OmegaConf.update(node, key, value, merge=False)
@@ -262,7 +263,7 @@ def response(out: Path, n_rows: int, problem: GsaProblem) -> tuple[pd.DataFrame,
     if not have:
         return pd.DataFrame(), missing
     runs = pd.DataFrame(have)
-    base = runs[runs.arm == "baseline"].set_index(["row", "seed"])
+    base = runs[runs.arm == REFERENCE].set_index(["row", "seed"])
     cols = {o: base[o] for o in OUTCOMES}
     for arm, outs in EFFECTS.items():
         if arm in problem.arms:
