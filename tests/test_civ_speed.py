@@ -53,7 +53,7 @@ def test_flight_hazard_left_quiet_cells_match_a_fresh_computation():
     g = np.random.default_rng(6)
     n, n_comm = 200, 4
     causes, total = np.zeros((5, n, n_comm)), np.zeros((n, n_comm))
-    for week in range(4):
+    for _week in range(4):
         quiet = g.random(n) < 0.6
         args = (g.random(n) * ~quiet, g.random(n) * 0.3 * ~quiet, g.uniform(-1, 1, n), g.choice([0, 40.0], n) * ~quiet,
                 g.choice([0, 900.0], n), g.random((n, n_comm)) * (g.random((n, n_comm)) < 0.2) * ~quiet[:, None],

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibrate.space import _RANGE, schema_rows
+from sim.calibrate.space import STATED_RANGE, schema_rows
 from sim.config import CONFIG_DIR
 from sim.core.params import ConfigError
 from sim.output.atomic import write_text_atomic
@@ -124,7 +124,7 @@ def factors(problem: GsaProblem) -> tuple[list[Factor], list[tuple[str, str]]]:
     for key in keys:
         if key not in rows:
             raise ConfigError("parameters", key, "a parameter declared in the schema (sim/config/)")
-        value, m = base.get(key), _RANGE.search(str(rows[key]["source"]))
+        value, m = base.get(key), STATED_RANGE.search(str(rows[key]["source"]))
         if m is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             if problem.parameters != "all":
                 raise ConfigError("parameters", key, "a numeric parameter whose schema states a plausible range")
@@ -203,9 +203,9 @@ def run_path(out: Path, job: tuple[int, str, int]) -> Path:
 
 def run_one(args: tuple[str, dict, tuple[int, str, int], str]) -> str:
     """Run one (row, arm, seed) and write its outcomes atomically; return the file written."""
-    import sim
     from omegaconf import OmegaConf
 
+    import sim
     from sim.calibrate.configs import base_config
     from sim.config import to_config
 

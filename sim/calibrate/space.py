@@ -31,12 +31,12 @@ from sim.calibrate.loss import Series, load_reference
 from sim.config import CONFIG_DIR, Config
 from sim.core.params import ConfigError, parameter_rows
 
-__all__ = ["Param", "Problem", "load_problem", "plausible_range", "schema_rows", "PROBLEM_DIR"]
+__all__ = ["Param", "Problem", "load_problem", "plausible_range", "schema_rows", "PROBLEM_DIR", "STATED_RANGE"]
 
 PROBLEM_DIR = CONFIG_DIR / "calibration"
 ROOT = CONFIG_DIR.parent
 _NUM = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
-_RANGE = re.compile(rf"(?:assumption|plausible range)[^()\d]*\(?\s*({_NUM})\s*-\s*({_NUM})")
+STATED_RANGE = re.compile(rf"(?:assumption|plausible range)[^()\d]*\(?\s*({_NUM})\s*-\s*({_NUM})")
 
 
 @cache
@@ -51,7 +51,7 @@ def plausible_range(key: str) -> tuple[float, float]:
     if key not in rows:
         raise ConfigError(key, "<unknown key>", "a parameter declared in the schema (sim/config/)")
     r = rows[key]
-    m = _RANGE.search(str(r["source"]))
+    m = STATED_RANGE.search(str(r["source"]))
     if m:
         return float(m[1]), float(m[2])
     if r["lo"] is not None and r["hi"] is not None:

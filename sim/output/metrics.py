@@ -108,21 +108,10 @@ class Recorder:
         self.n = 0
 
     def new_row(self, step: int) -> np.ndarray:
-        """Start the record of ``step`` and return its row, to be filled with :meth:`put`."""
+        """Start the record of ``step`` and return its row (its values by the columns of ``index``)."""
         self.steps[self.n] = step
         self.n += 1
         return self.values[self.n - 1]
-
-    def put(self, row: np.ndarray, metric: str, value: float, group: str = "all") -> None:
-        row[self.index[(metric, group)]] = value
-
-    def put_many(self, row: np.ndarray, metric: str, groups: tuple[str, ...], values: np.ndarray) -> None:
-        cols = self.columns.get((metric, groups))
-        if cols is None:
-            cols = self.columns[(metric, groups)] = np.array([self.index[(metric, g)] for g in groups], np.int64)
-        if len(values) != cols.size:
-            raise ValueError(f"{metric}: {len(values)} values for {cols.size} groups")
-        row[cols] = values
 
     def to_frame(self, start: dt.date) -> pd.DataFrame:
         """The long table; one row per (recorded step, series)."""

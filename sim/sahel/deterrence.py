@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.rules.levers import deterrence_lyall_2009
 
-__all__ = ["FearState", "add_fear", "decay", "joining_risk", "operations_factor"]
+__all__ = ["FearState", "add_fear", "decay", "operations_factor"]
 
 
 class FearState:
@@ -45,12 +45,6 @@ def decay(model) -> None:
     if s.cells is None:
         s.cells = np.flatnonzero(s.touched)
     s.level[s.cells] *= math.exp(-1.0 / model.cfg.levers.deterrence.dur_fear)
-
-
-def joining_risk(model) -> np.ndarray:
-    """Per cell: the risk fear adds to joining (``rel_fear_risk * fear``)."""
-    d = model.cfg.levers.deterrence
-    return deterrence_lyall_2009(model.fear.level, d.rel_fear_risk, d.rel_fear_activity)[0]
 
 
 def operations_factor(model, cells: np.ndarray) -> np.ndarray:

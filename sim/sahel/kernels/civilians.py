@@ -69,7 +69,7 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
     ``appeal[b, k]`` is the appeal of band ``b``'s faction to community ``k``; ``flee_hazard`` and
     ``refuge`` are ``[cell, community]``, ``return_hazard`` and ``extra_hardship`` per cell; the
     push in a cell is ``push - rel_fear_risk * clip(fear, 0, 1)`` (the economic push less the risk
-    fear adds, :func:`sim.sahel.deterrence.joining_risk`). Grievance, risk and pull are computed
+    fear adds, ``rel_fear_risk * fear``: :func:`sim.rules.levers.deterrence_lyall_2009`). Grievance, risk and pull are computed
     only for groups with a band within reach (elsewhere nobody can join). Writes
     ``joined[i]`` (people of group ``i`` who joined ``recruiter[cell[i]]``, already taken off
     its headcount) and ``moving[i]`` (people who flee, or return home, for :func:`apply_moves`).
@@ -155,7 +155,7 @@ def civilian_update_py(n_rows, cell, home, community, status, people, hardship, 
         h_eff = float(hardship[i]) + float(extra_hardship[c])
         if status[i] == DISPLACED:
             h_eff += params[P_DISPLACED_HARDSHIP]
-        # the economic push less the risk fear adds (sim.sahel.deterrence.joining_risk)
+        # the economic push less the risk fear adds (rel_fear_risk * fear, sim.rules.levers.deterrence_lyall_2009)
         push_c = float(push[c]) - params[P_FEAR_RISK] * min(max(float(fear[c]), 0.0), 1.0)
         grievance = min(h_eff, 1.0) * (1.0 - float(legitimacy[i])) + s * float(harm[i]) + push_c
         a, ct = float(fighters_near[c]), float(troops_near[c])
