@@ -160,9 +160,10 @@ def test_help() -> None:
 
 def test_running_the_same_command_twice_resumes_the_study(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    first = calibrate("--smoke", "--trials", "3", "--seeds", "1", "--storage", db)
+    # with a sampler seed, a resumed run must not draw the first run's parameters again
+    first = calibrate("--smoke", "--trials", "3", "--seeds", "1", "--storage", db, "--sampler-seed", "5")
     assert "trial 3/3 done" in first.stdout and "best loss" in first.stdout and "ETA" in first.stdout
-    calibrate("--smoke", "--trials", "3", "--seeds", "1", "--storage", db)
+    calibrate("--smoke", "--trials", "3", "--seeds", "1", "--storage", db, "--sampler-seed", "5")
     done = trials(db)
     assert len(done) == 6 and all(t.state == TrialState.COMPLETE for t in done)
     assert len({tuple(sorted(t.params.items())) for t in done}) == 6
@@ -170,6 +171,7 @@ def test_running_the_same_command_twice_resumes_the_study(tmp_path: Path) -> Non
     assert t.user_attrs["seeds"] == [0]
     assert math.isfinite(t.user_attrs["loss_out_of_sample"])
     assert set(t.user_attrs["series"]) == {s.key for s in load_problem("smoke").series}
+    assert [d.keys() for d in t.user_attrs["series_per_seed"]] == [t.user_attrs["series"].keys()]
     studies = optuna.get_all_study_names(f"sqlite:///{db}")
     assert studies == ["calibrate-smoke"]
 
@@ -218,10 +220,24 @@ def test_kill_9_loses_and_repeats_no_trial(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_local_workers_share_one_storage(tmp_path: Path) -> None:
     journal = str(tmp_path / "w.log")
-    calibrate("--smoke", "--trials", "4", "--seeds", "1", "--workers", "2", "--storage", journal)
+    calibrate("--smoke", "--trials", "4", "--seeds", "1", "--workers", "2", "--storage", journal,
+              "--sampler-seed", "3")
     done = trials(journal, states=(TrialState.COMPLETE,))
     assert len(done) == 4
     assert len({t.user_attrs["worker"] for t in done}) == 2
+    # each worker holds its own sampler: the same seed must not make them draw the same trials
+    assert len({tuple(sorted(t.params.items())) for t in done}) == 4
+
+
+def test_workers_and_resumed_runs_get_their_own_sampler_seed(tmp_path: Path) -> None:
+    from sim.calibrate.study import open_study, sampler_seed_for
+
+    assert sampler_seed_for(None, 0, 0) is None
+    assert sampler_seed_for(3, 0, 0) == sampler_seed_for(3, 0, 0)
+    assert len({sampler_seed_for(3, n, w) for n in (0, 4) for w in (0, 1)}) == 4
+    db = str(tmp_path / "a.db")
+    firsts = [open_study(db, "s", 3, worker=w).ask().suggest_float("x", 0, 1) for w in (0, 1)]
+    assert firsts[0] != firsts[1]
 
 
 @pytest.mark.slurm

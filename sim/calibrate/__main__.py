@@ -43,7 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="submit K workers as a Slurm job array (sbatch --wait) instead of running here")
     ap.add_argument("--slurm-partition", default=None)
     ap.add_argument("--slurm-time-min", type=int, default=60)
-    ap.add_argument("--sampler-seed", type=int, default=None)
+    ap.add_argument("--sampler-seed", type=int, default=None,
+                    help="seed of Optuna's TPE sampler, mixed with the worker's index and the "
+                         "study's trial count so that workers and resumed runs draw apart")
+    ap.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--heartbeat", type=float, default=10.0, help="seconds between heartbeats")
     ap.add_argument("--grace", type=float, default=60.0,
                     help="a running trial with no heartbeat for this long is stale (default 60 s)")
@@ -72,7 +75,7 @@ def _worker_argv(argv: list[str], trials: int) -> list[str]:
             skip = False
             continue
         name = a.split("=")[0]
-        if name in ("--trials", "--workers", "--slurm-array"):
+        if name in ("--trials", "--workers", "--slurm-array", "--worker-index"):
             skip = "=" not in a
             continue
         out.append(a)
@@ -116,11 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    study = open_study(args.storage, args.study_name, args.sampler_seed)  # created once, here
+    worker = args.worker_index
+    if worker is None:
+        worker = int(os.environ.get("SLURM_ARRAY_TASK_ID", "0"))
+    study = open_study(args.storage, args.study_name, args.sampler_seed, worker)  # created here
     if args.slurm_array:
         return _slurm(args, argv)
     if args.workers > 1:
-        procs = [subprocess.Popen(_worker_argv(argv, n)) for n in _split(args.trials, args.workers) if n]
+        procs = [subprocess.Popen(_worker_argv(argv, n) + ["--worker-index", str(i)])
+                 for i, n in enumerate(_split(args.trials, args.workers)) if n]
         codes = [p.wait() for p in procs]
         return max(codes)
     seeds = list(range(args.seeds or problem.seeds))

@@ -32,7 +32,7 @@ from optuna.trial import TrialState
 from sim.calibrate.loss import loss, model_series
 from sim.calibrate.space import Problem
 
-__all__ = ["make_storage", "open_study", "reap_stale", "evaluate", "run_trials", "worker_id"]
+__all__ = ["make_storage", "open_study", "sampler_seed_for", "reap_stale", "evaluate", "run_trials", "worker_id"]
 
 HEARTBEAT_S = 10.0
 GRACE_S = 60.0
@@ -52,10 +52,29 @@ def make_storage(spec: str):
     return f"sqlite:///{path}"
 
 
-def open_study(storage: str, name: str, sampler_seed: int | None = None) -> optuna.Study:
-    sampler = optuna.samplers.TPESampler(seed=sampler_seed, n_startup_trials=10)
-    return optuna.create_study(study_name=name, storage=make_storage(storage), direction="minimize",
-                               sampler=sampler, load_if_exists=True)
+def sampler_seed_for(seed: int | None, trials_so_far: int, worker: int) -> int | None:
+    """The TPE sampler's seed for one worker process.
+
+    The user's ``--sampler-seed`` is mixed with the study's trial count when the process opens
+    it and with the worker's index: two workers started together, or a resumed run, would
+    otherwise draw the same parameters as each other or as the study's first trials (every
+    worker holds its own sampler)."""
+    if seed is None:
+        return None
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, trials_so_far, worker]).generate_state(1)[0])
+
+
+def open_study(storage: str, name: str, sampler_seed: int | None = None,
+               worker: int = 0) -> optuna.Study:
+    """Create or load the study; its sampler's seed comes from :func:`sampler_seed_for`."""
+    store = make_storage(storage)
+    study = optuna.create_study(study_name=name, storage=store, direction="minimize",
+                                load_if_exists=True)
+    seed = sampler_seed_for(sampler_seed, len(study.get_trials(deepcopy=False)), worker)
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=10)
+    return optuna.load_study(study_name=name, storage=store, sampler=sampler)
 
 
 def worker_id() -> str:
@@ -122,7 +141,8 @@ class _Heartbeat:
 
 
 def evaluate(problem: Problem, values: dict[str, float], seeds: list[int]) -> dict:
-    """Run the model at ``values`` for each seed; return the seed-mean series and both losses."""
+    """Run the model at ``values`` for each seed; return the seed-mean series, each seed's series
+    (in the order of ``seeds``) and both losses."""
     import sim
     from sim.calibrate.configs import trial_config
 
@@ -131,7 +151,8 @@ def evaluate(problem: Problem, values: dict[str, float], seeds: list[int]) -> di
         res = sim.run(trial_config(problem, values, seed), progress=False)
         per_seed.append(model_series(list(problem.series), res.timeseries, res.events))
     mean = {k: sum(d[k] for d in per_seed) / len(per_seed) for k in per_seed[0]}
-    return {"series": mean, "loss_in": loss(list(problem.series), mean, True),
+    return {"series": mean, "series_per_seed": per_seed,
+            "loss_in": loss(list(problem.series), mean, True),
             "loss_out": loss(list(problem.series), mean, False)}
 
 
@@ -163,6 +184,7 @@ def run_trials(study: optuna.Study, problem: Problem, n_trials: int, seeds: list
             out = evaluate(problem, values, seeds)
         trial.set_user_attr("loss_out_of_sample", out["loss_out"])
         trial.set_user_attr("series", out["series"])
+        trial.set_user_attr("series_per_seed", out["series_per_seed"])
         return out["loss_in"]
 
     mine: list[optuna.trial.FrozenTrial] = []
