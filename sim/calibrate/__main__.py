@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     import optuna
 
     from sim.calibrate.space import load_problem
-    from sim.calibrate.study import open_study, run_trials
+    from sim.calibrate.study import enqueue_prior, open_study, run_trials
     from sim.core.params import ConfigError
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     if worker is None:
         worker = int(os.environ.get("SLURM_ARRAY_TASK_ID", "0"))
     study = open_study(args.storage, args.study_name, args.sampler_seed, worker)  # created here
+    if not study.get_trials(deepcopy=False) and enqueue_prior(study, problem):
+        print("a new study: its first trial is the prior defaults", flush=True)
     if args.slurm_array:
         return _slurm(args, argv)
     if args.workers > 1:

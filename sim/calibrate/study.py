@@ -32,7 +32,7 @@ from optuna.trial import TrialState
 from sim.calibrate.loss import loss, model_series
 from sim.calibrate.space import Problem
 
-__all__ = ["make_storage", "open_study", "sampler_seed_for", "reap_stale", "evaluate", "run_trials", "worker_id"]
+__all__ = ["make_storage", "open_study", "sampler_seed_for", "enqueue_prior", "reap_stale", "evaluate", "run_trials", "worker_id"]
 
 HEARTBEAT_S = 10.0
 GRACE_S = 60.0
@@ -75,6 +75,19 @@ def open_study(storage: str, name: str, sampler_seed: int | None = None,
     seed = sampler_seed_for(sampler_seed, len(study.get_trials(deepcopy=False)), worker)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=10)
     return optuna.load_study(study_name=name, storage=store, sampler=sampler)
+
+
+def enqueue_prior(study: optuna.Study, problem: Problem) -> bool:
+    """Queue the prior defaults (the schema's values) as a trial of a new study, marked with
+    the user attribute ``prior_defaults``, so that the report can set the calibrated errors
+    beside the uncalibrated ones. False (nothing queued) when a default lies outside its range."""
+    values = {}
+    for p in problem.params:
+        if math.isnan(p.default) or not p.lo <= p.default <= p.hi:
+            return False
+        values[p.key] = int(p.default) if p.integer else p.default
+    study.enqueue_trial(values, user_attrs={"prior_defaults": True})
+    return True
 
 
 def worker_id() -> str:
