@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--small", action="store_true", help="pass --small to every experiment")
     p.add_argument("--reuse", action="store_true", help="pass --reuse (skip finished sweeps)")
     p.add_argument("--launcher", choices=("local", "slurm"), default="local")
+    p.add_argument("--params", choices=("prior", "calibrated"), default="prior",
+                   help="pass --params to every experiment (calibrated: configs/params/calibrated.yaml)")
     p.add_argument("--no-docs", action="store_true",
                    help="do not touch docs/figures or docs/findings.md")
     args = p.parse_args(argv)
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = ["--launcher", args.launcher]
     extra += ["--small"] if args.small else []
     extra += ["--reuse"] if args.reuse else []
+    extra += ["--params", args.params] if args.params != "prior" else []
     if args.small and not args.no_docs:
         p.error("--small results must not replace the docs: add --no-docs")
     seconds = {}

@@ -246,3 +246,16 @@ def test_resolution_study_reports_every_size_and_picks_an_agreeing_default(small
     lenient = levels.agrees & ~levels.agrees_strict
     assert (~levels.loc[lenient, "resolves_5pct"]).all()
     assert (levels.agrees_strict <= levels.agrees).all()
+
+
+def test_params_calibrated_reaches_every_sweep_and_its_own_folder(tmp_path) -> None:
+    """--params calibrated adds params=calibrated to the runs and writes beside the prior's
+    outputs; the prior (the default) leaves the commands as they were."""
+    p = common.parser("gloves_off", "doc")
+    prior = common.Experiment("gloves_off", p.parse_args(["--small"]))
+    cal = common.Experiment("gloves_off", p.parse_args(["--small", "--params", "calibrated"]))
+    assert not any(o.startswith("params=") for o in prior.base_overrides())
+    assert "params=calibrated" in cal.base_overrides()
+    assert prior.out.name == "gloves_off_small" and cal.out.name == "gloves_off_calibrated_small"
+    with pytest.raises(SystemExit):
+        p.parse_args(["--params", "tuned"])

@@ -68,3 +68,17 @@ def test_compaction_drops_empty_rows_and_keeps_siblings_pointing_at_their_rows()
     assert (pop.people[4:6] == 0).all()
     pop.reserve(20)
     assert pop.capacity >= 24 and list(pop.people[:4]) == [5, 7, 9, 4]
+
+
+def test_a_full_band_table_doubles_and_keeps_its_rows():
+    """Bands split without a cap on their number: the table grows (it used to fail at 4,096)."""
+    from sim.sahel.actors import BandTable
+
+    b = BandTable(capacity=2)
+    rows = [b.add(faction=k % 2, cell=10 + k, fighters=5.0 * k, leaders=1) for k in range(5)]
+    assert rows == [0, 1, 2, 3, 4] and b.n == 5 and b.capacity == 8
+    assert list(b.cell[:5]) == [10, 11, 12, 13, 14] and list(b.fighters[:5]) == [0, 5, 10, 15, 20]
+    assert all(getattr(b, c.name).size == 8 for c in BandTable.COLUMNS)
+    assert (b.t_disrupted[5:] == -1).all() and np.isnan(b.threshold[5:]).all()  # defaults beyond n
+    b.grow(4)  # never shrinks
+    assert b.capacity == 8

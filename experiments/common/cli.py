@@ -46,6 +46,9 @@ def parser(name: str, doc: str, *, years: float = 5, start: str = "2020-01-01",
     p.add_argument("--reuse", action="store_true",
                    help="skip a sweep whose folder already holds the complete runs of the very "
                         "same command (re-analyse without re-running)")
+    p.add_argument("--params", choices=("prior", "calibrated"), default="prior",
+                   help="parameter set: the schema's values (prior, default) or the calibration "
+                        "study's best trial (configs/params/calibrated.yaml)")
     p.set_defaults(_defaults={"years": years, "start": start, "seeds": seeds})
     return p
 

@@ -63,7 +63,8 @@ class Experiment:
         self.start, self.end = window(self.args, self.small_start)
         if self.small:
             self.tail_days = min(self.tail_days, 30)
-        default_out = DEFAULT_OUT / (f"{self.name}_small" if self.small else self.name)
+        tag = "" if getattr(self.args, "params", "prior") == "prior" else f"_{self.args.params}"
+        default_out = DEFAULT_OUT / (f"{self.name}{tag}_small" if self.small else f"{self.name}{tag}")
         self.out = (self.args.out or default_out).resolve()
         self.out.mkdir(parents=True, exist_ok=True)
         self.t0 = time.perf_counter()
@@ -75,7 +76,9 @@ class Experiment:
     # ---- runs
     def base_overrides(self) -> list[str]:
         size = SMALL_MAP if self.small else [f"people_per_agent={PEOPLE_PER_AGENT}"]
-        return [*size, f"start_date={self.start}", f"end_date={self.end}", *QUIET]
+        # the prior is the config's default: its commands stay as they were (and --reuse finds them)
+        params = [] if getattr(self.args, "params", "prior") == "prior" else [f"params={self.args.params}"]
+        return [*size, *params, f"start_date={self.start}", f"end_date={self.end}", *QUIET]
 
     def sweep(self, label: str, sweep: dict[str, Sequence], fixed: Iterable[str] = (),
               seeds: Sequence[int] | None = None) -> Path:

@@ -1,8 +1,8 @@
 """Column tables: per-agent state as typed numpy arrays, declared once (structure of arrays).
 
 A table class lists its :class:`Column` declarations (name, dtype, default, unit, meaning);
-:class:`ColumnTable` allocates one array per column at a fixed capacity, with rows ``0..n-1``
-in use. The population, the force units and the insurgent bands are column tables; the Epstein
+:class:`ColumnTable` allocates one array per column at a capacity that doubles when an append
+finds it full, with rows ``0..n-1`` in use. The population, the force units and the insurgent bands are column tables; the Epstein
 replication declares its agents with the same :class:`Column` (LASER and Starsim declare their
 people the same way).
 """
@@ -43,11 +43,26 @@ class ColumnTable:
         """Bytes of state per row (the sum of the columns' item sizes)."""
         return sum(np.dtype(c.dtype).itemsize for c in cls.COLUMNS)
 
+    def grow(self, capacity: int) -> None:
+        """Reallocate every column at ``capacity`` rows (at least the current), keeping the
+        values of the rows in use (``0..n-1``); every other row holds the defaults. Arrays taken from the table before this are
+        stale: read the columns from the table after any append."""
+        capacity = int(capacity)
+        if capacity <= self.capacity:
+            return
+        for col in self.COLUMNS:
+            old = getattr(self, col.name)
+            new = np.full(capacity, col.default, dtype=col.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, col.name, new)
+        self.capacity = capacity
+
     def append(self, **values: Any) -> int:
-        """Fill the next free row with ``values`` (other columns keep their defaults); return it."""
+        """Fill the next free row with ``values`` (other columns keep their defaults); return it.
+        A full table doubles its capacity first."""
         i = self.n
         if i >= self.capacity:
-            raise RuntimeError(f"{type(self).__name__} is full ({self.capacity} rows)")
+            self.grow(max(1, 2 * self.capacity))
         for name, value in values.items():
             getattr(self, name)[i] = value
         self.n += 1

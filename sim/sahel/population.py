@@ -79,13 +79,7 @@ class Population(ColumnTable):
         need = self.n + int(extra)
         if need <= self.capacity:
             return
-        capacity = max(need, self.capacity + self.capacity // 2 + 64)
-        for col in self.COLUMNS:
-            old = getattr(self, col.name)
-            new = np.full(capacity, col.default, dtype=col.dtype)
-            new[: self.n] = old[: self.n]
-            setattr(self, col.name, new)
-        self.capacity = capacity
+        self.grow(max(need, self.capacity + self.capacity // 2 + 64))
 
     def compact(self) -> None:
         """Drop empty rows, keeping the others in order; siblings follow their rows."""
