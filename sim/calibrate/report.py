@@ -237,11 +237,19 @@ def write_report(study, problem: Problem, out: Path, tolerance: float, storage: 
         named[f"prior defaults (#{prior[0].number})"] = prior[0]
     errs = error_table(problem, named)
     seeds = best.user_attrs.get("seeds", [])
+    starts = [t.datetime_start for t in allstates if t.datetime_start]
+    ends = [t.datetime_complete for t in allstates if t.datetime_complete]
+    workers = {t.user_attrs.get("worker") for t in trials} - {None}
+    wall = (max(ends) - min(starts)).total_seconds() / 3600
+    cpu = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in trials) / 3600
     md = [f"# Calibration results: problem `{problem.name}`", "",
           f"Written by `python -m sim.calibrate.report --storage {storage} --problem {problem.name} "
           f"--tolerance {tolerance:g}` on {dt.date.today().isoformat()}. Do not edit by hand.", "",
           f"* study `{study.study_name}`: {len(trials)} complete trials, {n_fail} failed "
           f"(killed and retried under the stale-trial rule); seeds per trial {seeds} (common random numbers);",
+          f"* wall time {wall:.2f} h from the first trial's start to the last one's end "
+          f"({min(starts):%Y-%m-%d %H:%M} to {max(ends):%H:%M}), {len(workers)} worker processes "
+          f"over the study (restarts included); {cpu:.2f} h of trial time in all;",
           f"* best trial #{best.number}: in-sample loss **{best.value:.4g}**, out-of-sample "
           f"{best.user_attrs.get('loss_out_of_sample', math.nan):.4g};",
           f"* ensemble: the {len(members)} trials with loss <= {1 + tolerance:g} x best "
