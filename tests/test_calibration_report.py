@@ -125,3 +125,28 @@ def test_the_calibrated_history_reruns_the_ensemble_exactly(smoke_study: Path, t
             assert row[key].item() == t.user_attrs["series_per_seed"][i][key]
     assert "| militant_linked_deaths, central_sahel, 2016 | in |" in (tmp_path / "summary.md").read_text()
     assert (tmp_path / "figure.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_reach_and_growth_tables_say_what_no_trial_reaches() -> None:
+    from sim.calibrate.loss import Series
+    from sim.calibrate.report import growth_table, reach_table
+    from sim.calibrate.space import Problem
+
+    a = Series("militant_linked_deaths", "central_sahel", "2016-2019", 1000.0)
+    b = Series("militant_linked_deaths", "central_sahel", "2023", 12000.0)
+    c = Series("displaced", "burkina_faso", "2019-12-31", 500.0, low=400.0, high=600.0)
+    prob = Problem("p", (), 1, (), (a, b, c))
+
+    class T:
+        def __init__(self, va, vb, vc):
+            self.user_attrs = {"series": {a.key: va, b.key: vb, c.key: vc}}
+
+    trials = [T(3000, 13000, 650), T(900, 2000, 700)]
+    reach = reach_table(prob, trials).set_index("series")
+    assert reach.loc[a.key, "reached"] and reach.loc[b.key, "reached"]
+    assert not reach.loc[c.key, "reached"]  # 650-700 never meets the band 400-600
+    assert reach.loc[b.key, "min"] == 2000 and reach.loc[b.key, "max"] == 13000
+    g = growth_table(prob, trials)
+    assert len(g) == 1 and g.record.item() == 12.0  # the one series with two in-sample periods
+    assert g.best_trial.item() == pytest.approx(13000 / 3000)  # trials come best first
+    assert g.all_trials_min.item() == pytest.approx(2000 / 900)

@@ -203,6 +203,58 @@ def _figures(out: Path, table: pd.DataFrame, problem: Problem, members: list, be
     plt.close(fig)
 
 
+def reach_table(problem: Problem, trials: list) -> pd.DataFrame:
+    """Per series: the range of the seed-mean over *every* complete trial, and whether the
+    record (or its band) lies inside it: what no parameter setting in the study reaches."""
+    rows = []
+    for s in problem.series:
+        v = np.array([t.user_attrs["series"][s.key] for t in trials], float)
+        rows.append({"series": s.key, "sample": "in" if s.in_sample else "out",
+                     "record_low": _lo(s), "record_high": _hi(s), "min": float(v.min()),
+                     "max": float(v.max()), "reached": bool(v.min() <= _hi(s) and _lo(s) <= v.max())})
+    return pd.DataFrame(rows)
+
+
+def growth_table(problem: Problem, trials: list) -> pd.DataFrame:
+    """For each indicator and region with two or more in-sample periods: the ratio of the last
+    period's value to the first's, in the record and over every trial (its best and range)."""
+    rows = []
+    groups: dict[tuple[str, str], list[Series]] = {}
+    for s in problem.in_sample:
+        groups.setdefault((s.indicator, s.region), []).append(s)
+    for (ind, region), ss in groups.items():
+        if len(ss) < 2:
+            continue
+        a, b = ss[0], ss[-1]
+        r = np.array([t.user_attrs["series"][b.key] / max(t.user_attrs["series"][a.key], 1e-9)
+                      for t in trials])
+        rows.append({"indicator": ind, "region": region, "from": a.period, "to": b.period,
+                     "record": b.value / a.value if a.value else math.nan, "best_trial": float(r[0]),
+                     "all_trials_min": float(r.min()), "all_trials_max": float(r.max())})
+    return pd.DataFrame(rows)
+
+
+def reach_section(problem: Problem, trials: list) -> list[str]:
+    reach, growth = reach_table(problem, trials), growth_table(problem, trials)
+    md = ["## What no trial reaches", "",
+          f"The range of each series' seed-mean over all {len(trials)} complete trials (every "
+          "parameter setting the study tried, not only the ensemble); `reached`: the record or its "
+          "band lies inside that range.", "",
+          "| series | sample | record | all trials: min | max | reached |", "|---|---|---|---|---|---|"]
+    for _, r in reach.iterrows():
+        rec = _fmt(r.record_low) if r.record_low == r.record_high else f"{_fmt(r.record_low)}-{_fmt(r.record_high)}"
+        md.append(f"| {label(r.series)} | {r['sample']} | {rec} | {_fmt(r['min'])} | {_fmt(r['max'])} | "
+                  f"{'yes' if r.reached else '**no**'} |")
+    if len(growth):
+        md += ["", "Growth between the first and last in-sample period of a series (last / first):", "",
+               "| indicator | region | from | to | record | best trial | all trials: min | max |",
+               "|---|---|---|---|---|---|---|---|"]
+        for _, r in growth.iterrows():
+            md.append(f"| {r.indicator} | {r.region} | {r['from']} | {r['to']} | {r.record:.2f} | "
+                      f"{r.best_trial:.2f} | {r.all_trials_min:.2f} | {r.all_trials_max:.2f} |")
+    return md + [""]
+
+
 def write_report(study, problem: Problem, out: Path, tolerance: float, storage: str,
                  params_path: Path | None) -> Path:
     from optuna.trial import TrialState
@@ -279,7 +331,8 @@ def write_report(study, problem: Problem, out: Path, tolerance: float, storage: 
         rec = _fmt(r.record) if math.isnan(r.record_low) else f"{_fmt(r.record_low)}-{_fmt(r.record_high)}"
         md.append(f"| {label(r.series)} | {r['sample']} | {rec} | {_fmt(r.best)} | {_fmt(r.p10)} | "
                   f"{_fmt(r.p50)} | {_fmt(r.p90)} | {r.error_best:+.2f} |")
-    md += ["", "![series](series.png)", "", "## Errors in and out of sample", "",
+    md += ["", "![series](series.png)", "", *reach_section(problem, trials)]
+    md += ["## Errors in and out of sample", "",
            "Weighted mean squared log-ratio error (docs/calibration.md). Out-of-sample series never "
            "entered the loss.", "", "| trial | in sample | out of sample |", "|---|---|---|"]
     for _, r in errs.iterrows():
