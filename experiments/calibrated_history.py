@@ -9,7 +9,7 @@ of them and Burkina Faso's displaced at the year end. The table sets the ensembl
 whether it is within +-30 %; a year the loss never saw is marked out of sample.
 
     python experiments/calibrated_history.py --storage experiments/calibration/default.log \\
-        [--problem default] [--members 10] [--jobs 2] [--out outputs/calibrated_history]
+        [--problem default] [--members 10] [--jobs 2] [--out outputs/experiments/calibrated_history]
 
 One row per member and seed goes to ``per_run.csv`` as each run finishes; a rerun skips the
 rows already there (it resumes). ``summary.md`` and ``figure.png`` are rewritten at the end.
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", default="2016-2024", help="first-last calendar year (default 2016-2024)")
     ap.add_argument("--country", default="burkina_faso", help="the displaced series' country (none: no displaced series)")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=Path("outputs/calibrated_history"))
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "outputs" / "experiments" / "calibrated_history")
     a = ap.parse_args(argv)
     import optuna
 

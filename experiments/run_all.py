@@ -13,6 +13,12 @@ Runs each experiment script in turn (each launches its own Hydra multirun), then
     python experiments/run_all.py --only gloves_off,history
     python experiments/run_all.py --reuse                  # re-analyse existing sweeps only
     python experiments/run_all.py --small --no-docs        # quick check, docs untouched
+    python experiments/run_all.py --only calibration_report,calibrated_history  # from the study
+
+After the experiments, two steps read the committed calibration study
+(``experiments/calibration/default.log``): ``calibration_report`` rewrites docs/calibration/
+and configs/params/calibrated.yaml, and ``calibrated_history`` reruns the ensemble's best ten
+trials for the yearly deaths table of findings s.6.3.
 """
 
 from __future__ import annotations
@@ -35,6 +41,18 @@ OUT = ROOT / "outputs" / "experiments"
 
 EXPERIMENTS = ["gloves_off", "intel_uplift", "french_withdrawal", "mobilisation_alliance",
                "accuracy_effectiveness", "history", "sensitivity", "resolution"]
+# Steps that read the committed calibration study (experiments/calibration/) instead of running
+# a sweep: the report (docs/calibration/, params=calibrated) and the ensemble's yearly history.
+# They need the real study, so --small skips them.
+STUDY = ROOT / "experiments" / "calibration" / "default.log"
+STUDY_STEPS = {
+    "calibration_report": [sys.executable, "-m", "sim.calibrate.report", "--storage", str(STUDY),
+                           "--problem", "default", "--out", str(DOCS / "calibration"),
+                           "--params", str(ROOT / "configs" / "params" / "calibrated.yaml")],
+    "calibrated_history": [sys.executable, str(HERE / "calibrated_history.py"), "--storage", str(STUDY),
+                           "--problem", "default", "--members", "10", "--jobs", "2",
+                           "--out", str(OUT / "calibrated_history")],
+}
 GENERATED = [FINDINGS, DOCS / "resolution.md"]  # documents whose generated blocks are refilled
 BLOCK = re.compile(r"(<!-- begin: (?P<name>[^ ]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)",
                    re.DOTALL)
@@ -136,10 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-docs", action="store_true",
                    help="do not touch docs/figures or docs/findings.md")
     args = p.parse_args(argv)
-    names = [n for n in (args.only.split(",") if args.only else EXPERIMENTS) if n]
-    unknown = set(names) - set(EXPERIMENTS)
+    names = [n for n in (args.only.split(",") if args.only else [*EXPERIMENTS, *STUDY_STEPS]) if n]
+    unknown = set(names) - set(EXPERIMENTS) - set(STUDY_STEPS)
     if unknown:
-        p.error(f"unknown experiments {sorted(unknown)}; known: {EXPERIMENTS}")
+        p.error(f"unknown experiments {sorted(unknown)}; known: {EXPERIMENTS + list(STUDY_STEPS)}")
+    steps = [n for n in names if n in STUDY_STEPS]
+    names = [n for n in names if n in EXPERIMENTS]
     extra = ["--launcher", args.launcher]
     extra += ["--small"] if args.small else []
     extra += ["--reuse"] if args.reuse else []
@@ -149,6 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     seconds = {}
     for name in names:
         seconds[name] = run_experiment(name, extra)
+    for step in steps:
+        if args.small:
+            print(f"== {step}: skipped with --small (it reads the real calibration study)")
+            continue
+        if step == "calibration_report" and args.no_docs:
+            print(f"== {step}: skipped with --no-docs (it writes docs/calibration/)")
+            continue
+        print(f"== {step}: {' '.join(STUDY_STEPS[step][1:])}", flush=True)
+        t0 = time.perf_counter()
+        subprocess.run(STUDY_STEPS[step], cwd=HERE if step == "calibrated_history" else ROOT, check=True)
+        seconds[step] = time.perf_counter() - t0
+        if step == "calibrated_history" and not args.no_docs:
+            copy_figures(step, OUT / step)
     if not args.no_docs:
         for name in names:
             copy_figures(name, OUT / name)
