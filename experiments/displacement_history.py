@@ -7,12 +7,13 @@ there. The summary (median and range over seeds at each year-end, beside CONASUR
 to ``summary.csv`` and the figure to ``docs/figures/displacement_history.png``. No parameter is
 tuned here.
 
-    NUMBA_NUM_THREADS=1 python experiments/displacement_history.py [--seeds 10]
+    NUMBA_NUM_THREADS=1 python experiments/displacement_history.py [--seeds 10] [--out DIR] [--figure PNG] [overrides ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +32,8 @@ RECORD_BF = {2018: 47_029, 2019: 560_033, 2020: 1_074_993, 2021: 1_579_976, 2022
 RECORD_SAHEL = {2013: 217_000, 2021: 2_100_000}
 
 
-def run_seed(seed: int) -> pd.DataFrame:
-    cfg = sim.load_config(["scenario=historical_2012_2025", f"seed={seed}", "output.dashboard=false",
+def run_seed(seed: int, overrides: tuple[str, ...] = ()) -> pd.DataFrame:
+    cfg = sim.load_config(["scenario=historical_2012_2025", f"seed={seed}", *overrides, "output.dashboard=false",
                            "output.progress=false"])
     ts = sim.run(cfg).timeseries
     ts = ts[(ts.community == "all") & (ts.faction == "all")].copy()
@@ -56,7 +57,7 @@ def summarise(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def figure(summary: pd.DataFrame) -> None:
+def figure(summary: pd.DataFrame, path: Path = FIGURE) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -85,8 +86,8 @@ def figure(summary: pd.DataFrame) -> None:
         ax.legend(fontsize=8)
     fig.suptitle("historical_2012_2025: displacement, model vs record (bars: within a factor of 2)")
     fig.tight_layout()
-    FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURE, dpi=110)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
 
 
 def main() -> None:
@@ -95,19 +96,26 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT,
                     help="folder of the per-seed rows (a rerun resumes from those there: use a fresh one "
                          "after a change to the model)")
+    ap.add_argument("--figure", type=Path, default=FIGURE, help=f"the figure (default {FIGURE.relative_to(ROOT)})")
+    ap.add_argument("overrides", nargs="*", help="model overrides, e.g. params=calibrated")
     args = ap.parse_args()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    meta, want = out / "overrides.json", json.dumps(sorted(args.overrides))
+    if meta.exists() and meta.read_text() != want:
+        raise SystemExit(f"error: --out {out} holds runs with overrides {meta.read_text()}, not {want}: "
+                         "use another folder")
+    meta.write_text(want)
     frames = []
     for seed in range(args.seeds):
         path = out / f"seed_{seed}.csv"
         if not path.exists():
-            run_seed(seed).to_csv(path, index=False)
+            run_seed(seed, tuple(args.overrides)).to_csv(path, index=False)
             print(f"seed {seed} done", flush=True)
         frames.append(pd.read_csv(path))
         summary = summarise(frames)
         summary.to_csv(out / "summary.csv", index=False)
-    figure(summary)
+    figure(summary, args.figure)
     bf = summary[(summary.metric == "displaced") & (summary.country == "Burkina Faso")].set_index("year")
     sahel = summary[(summary.metric == "displaced") & (summary.country == "all")].set_index("year")
     for y, rec in RECORD_BF.items():
