@@ -90,3 +90,15 @@ def test_apply_moves_at_the_listed_rows_equals_apply_moves(impl):
         moving = np.zeros(m1, np.int32)
         moving[:n] = np.minimum(np.arange(n) % 3, ref["people"][:n])
         n = m1
+
+
+def test_harm_units_in_place_finds_the_cells_with_harm_block_by_block():
+    from sim.sahel.kernels import fields as kf
+
+    w, h = 20, 10  # 200 cells: several blocks of the scan
+    acc = np.zeros((w * h, 4))
+    acc[3, 1] = -0.0  # == 0.0: no harm
+    acc[[0, 63, 64, 130, 199], [0, 3, 2, 1, 3]] = [1.0, 2.0, 0.5, -1e-300, 4.0]
+    want = np.flatnonzero((acc != 0.0).any(axis=1)).tolist()
+    got = kf.harm_units_in_place(acc.copy(), np.ones((w * h, 4)), np.ones((w, h)), 2.0)
+    assert got.tolist() == want == [0, 63, 64, 130, 199]

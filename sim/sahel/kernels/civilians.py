@@ -445,9 +445,9 @@ def first_home_rows(n_rows, cell, status, people, slot, first):
     once every wanted cell has its row."""
     first[:] = -1
     found = 0
-    for i in range(n_rows):
+    for i in range(np.uint64(n_rows)):  # unsigned: no wraparound (cells of non-empty groups are >= 0)
         if people[i] > 0 and status[i] == HOME:
-            j = slot[cell[i]]
+            j = slot[np.uint64(cell[i])]
             if j >= 0 and first[j] < 0:
                 first[j] = i
                 found += 1
