@@ -100,11 +100,13 @@ def prepare(model, harm_state: np.ndarray) -> None:
                           pack_params(model), model.refuge)
 
 
-def account(model, n_rows: int, moving: np.ndarray) -> int:
+def account(model, n_rows: int, moving: np.ndarray, rows: np.ndarray | None = None) -> int:
     """Flights by cause and returns decided by the civilian kernel (before the moves); returns
-    the number of groups with movers."""
+    the number of groups with movers. ``rows``: the rows with movers, ``np.flatnonzero(moving[:n_rows])``
+    (as the civilian kernel lists them), found here if not given."""
     pop = model.population
-    rows = np.flatnonzero(moving[:n_rows])
+    if rows is None:
+        rows = np.flatnonzero(moving[:n_rows])
     if rows.size == 0:
         return 0
     home = pop.status[rows] == HOME

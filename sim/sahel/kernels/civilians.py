@@ -57,11 +57,16 @@ P_S, P_BLAME_STATE, P_BLAME_INS, P_MEMORY_DECAY, P_RECOVERY, P_K, P_T, P_PULL, P
 N_PARAMS = 13
 
 
+CHUNK = 8192
+"""Rows per block of :func:`civilian_update_rows`' parallel loop (each block lists its own movers)."""
+
+
 @kernel(parallel=True)
-def civilian_update(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
-                    sympathy, harm, legitimacy0, appeal,
-                    troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
-                    extra_hardship, t_displaced, push, fear, refuge, recruiter, params, key, step, joined, moving):
+def civilian_update_rows(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                         sympathy, harm, legitimacy0, appeal,
+                         troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
+                         extra_hardship, t_displaced, push, fear, refuge, recruiter, params, key, step, joined,
+                         moving, joined_rows, moving_rows):
     """Update every group in place; see the module docstring for the rules.
 
     Per-cell inputs are flat arrays over cells; ``harm_state``/``harm_ins`` are
@@ -72,60 +77,113 @@ def civilian_update(n_rows, cell, home, community, status, people, hardship, ris
     fear adds, ``rel_fear_risk * fear``: :func:`sim.rules.levers.deterrence_lyall_2009`). Grievance, risk and pull are computed
     only for groups with a band within reach (elsewhere nobody can join). Writes
     ``joined[i]`` (people of group ``i`` who joined ``recruiter[cell[i]]``, already taken off
-    its headcount) and ``moving[i]`` (people who flee, or return home, for :func:`apply_moves`).
+    its headcount) and ``moving[i]`` (people who flee, or return home, for :func:`apply_moves`),
+    and lists the rows with joiners and the rows with movers, in row order, in
+    ``joined_rows[:nj]`` and ``moving_rows[:nm]`` (each at least ``n_rows`` long); returns
+    ``(nj, nm)``: ``np.flatnonzero(joined)`` and ``np.flatnonzero(moving)`` without a pass
+    over every row.
+
+    The loop runs over blocks of :data:`CHUNK` rows in parallel, each block in row order, with
+    unsigned row and cell indices (no negative-index wraparound in the inner loop: rows and
+    the cells of non-empty groups are never negative). Each block lists its rows into its own
+    stretch of the lists, joined up in block order at the end.
     """
     s = params[P_S]
     dt = params[P_DT]
     keep = math.exp(-dt / params[P_MEMORY_DECAY])
     recover = 1.0 - math.exp(-dt * params[P_RECOVERY])
-    for i in prange(n_rows):
-        joined[i] = 0
-        moving[i] = 0
-        n = np.int64(people[i])
-        if n <= 0:
-            continue
-        c = cell[i]
-        k = community[i]
-        # blame and memory
-        hs = harm_state[c, k]
-        hi = harm_ins[c, k]
-        lg = legitimacy[i] - s * params[P_BLAME_STATE] * hs
-        lg += (legitimacy0[k] - lg) * recover
-        legitimacy[i] = min(max(lg, 0.0), 1.0)
-        sy = sympathy[i] - s * params[P_BLAME_INS] * hi
-        sympathy[i] = min(max(sy, 0.0), 1.0)
-        harm[i] = harm[i] * keep + hs
-        # grievance, risk and joining (from the stored float32 values, as the twin does)
-        b = recruiter[c]
-        if b >= 0:
-            h_eff = hardship[i] + extra_hardship[c]
-            if status[i] == DISPLACED:
-                h_eff += params[P_DISPLACED_HARDSHIP]
-            push_c = push[c] - params[P_FEAR_RISK] * min(max(fear[c], 0.0), 1.0)
-            g = min(h_eff, 1.0) * (1.0 - legitimacy[i]) + s * harm[i] + push_c
-            a, ct = fighters_near[c], troops_near[c]
-            # no troops within reach: P = 1 - exp(-k * 0) = 0 exactly, without the exponential
-            p_arrest = 0.0 if ct == 0.0 else p_arrest_epstein_2002(params[P_K], ct, a)
-            net_risk = risk_aversion[i] * p_arrest
-            excess = g - net_risk + params[P_PULL] * a / (a + ct + 1.0) - params[P_T]
-            if excess > 0.0:
-                p = (params[P_JOIN] * appeal[b, k] * (0.5 + sympathy[i]) * min(excess / max(params[P_T], 0.01), 3.0)
-                     * dt)
-                j = binomial(n, p, np.uint64(counter_bits(key, step, i, _JOIN)))
-                joined[i] = j
-                people[i] = n - j
-                n -= j
-        # displacement and return
-        if status[i] == HOME:
-            # p > 0 needs a positive hazard (0.5 + R and dt are positive): most cells have none
-            fh = flee_hazard[c, k]
-            if fh > 0.0 and refuge[c, k] != c:
-                p = fh * (0.5 + risk_aversion[i]) * dt
-                if p > 0.0:
-                    moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
-        elif return_hazard[home[i]] > 0.0:
-            p = return_hazard[home[i]] * math.exp(-(step - t_displaced[i]) / params[P_SETTLE]) * dt
-            moving[i] = binomial(n, p, np.uint64(counter_bits(key, step, i, _RETURN)))
+    n_blocks = (n_rows + CHUNK - 1) // CHUNK
+    block_joined = np.zeros(n_blocks, np.int64)
+    block_moving = np.zeros(n_blocks, np.int64)
+    one = np.uint64(1)
+    for blk in prange(n_blocks):
+        lo = np.uint64(blk * CHUNK)
+        nj = lo  # the block's next slot in joined_rows and moving_rows
+        nm = lo
+        for i in range(lo, np.uint64(min(blk * CHUNK + CHUNK, n_rows))):
+            joined[i] = 0
+            moving[i] = 0
+            n = np.int64(people[i])
+            if n <= 0:
+                continue
+            c = cell[i]
+            k = community[i]
+            cu = np.uint64(c)
+            ku = np.uint64(k)
+            # blame and memory
+            hs = harm_state[cu, ku]
+            hi = harm_ins[cu, ku]
+            lg = legitimacy[i] - s * params[P_BLAME_STATE] * hs
+            lg += (legitimacy0[ku] - lg) * recover
+            legitimacy[i] = min(max(lg, 0.0), 1.0)
+            sy = sympathy[i] - s * params[P_BLAME_INS] * hi
+            sympathy[i] = min(max(sy, 0.0), 1.0)
+            harm[i] = harm[i] * keep + hs
+            # grievance, risk and joining (from the stored float32 values, as the twin does)
+            b = recruiter[cu]
+            if b >= 0:
+                h_eff = hardship[i] + extra_hardship[cu]
+                if status[i] == DISPLACED:
+                    h_eff += params[P_DISPLACED_HARDSHIP]
+                push_c = push[cu] - params[P_FEAR_RISK] * min(max(fear[cu], 0.0), 1.0)
+                g = min(h_eff, 1.0) * (1.0 - legitimacy[i]) + s * harm[i] + push_c
+                a, ct = fighters_near[cu], troops_near[cu]
+                # no troops within reach: P = 1 - exp(-k * 0) = 0 exactly, without the exponential
+                p_arrest = 0.0 if ct == 0.0 else p_arrest_epstein_2002(params[P_K], ct, a)
+                net_risk = risk_aversion[i] * p_arrest
+                excess = g - net_risk + params[P_PULL] * a / (a + ct + 1.0) - params[P_T]
+                if excess > 0.0:
+                    p = (params[P_JOIN] * appeal[b, ku] * (0.5 + sympathy[i])
+                         * min(excess / max(params[P_T], 0.01), 3.0) * dt)
+                    j = binomial(n, p, np.uint64(counter_bits(key, step, i, _JOIN)))
+                    joined[i] = j
+                    people[i] = n - j
+                    n -= j
+                    if j > 0:
+                        joined_rows[nj] = i
+                        nj += one
+            # displacement and return
+            m = 0
+            if status[i] == HOME:
+                # p > 0 needs a positive hazard (0.5 + R and dt are positive): most cells have none
+                fh = flee_hazard[cu, ku]
+                if fh > 0.0 and refuge[cu, ku] != c:
+                    p = fh * (0.5 + risk_aversion[i]) * dt
+                    if p > 0.0:
+                        m = binomial(n, p, np.uint64(counter_bits(key, step, i, _FLEE)))
+            else:
+                back = return_hazard[np.uint64(home[i])]
+                if back > 0.0:
+                    p = back * math.exp(-(step - t_displaced[i]) / params[P_SETTLE]) * dt
+                    m = binomial(n, p, np.uint64(counter_bits(key, step, i, _RETURN)))
+            if m > 0:
+                moving[i] = m
+                moving_rows[nm] = i
+                nm += one
+        block_joined[blk] = nj - lo
+        block_moving[blk] = nm - lo
+    n_joined, n_moving = 0, 0
+    for blk in range(n_blocks):  # join the blocks' lists up, in block order
+        lo = blk * CHUNK
+        for r in range(block_joined[blk]):
+            joined_rows[n_joined + r] = joined_rows[lo + r]
+        for r in range(block_moving[blk]):
+            moving_rows[n_moving + r] = moving_rows[lo + r]
+        n_joined += block_joined[blk]
+        n_moving += block_moving[blk]
+    return n_joined, n_moving
+
+
+@kernel
+def civilian_update(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                    sympathy, harm, legitimacy0, appeal,
+                    troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
+                    extra_hardship, t_displaced, push, fear, refuge, recruiter, params, key, step, joined, moving):
+    """:func:`civilian_update_rows` without the lists of rows (``joined`` and ``moving`` only)."""
+    civilian_update_rows(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                         sympathy, harm, legitimacy0, appeal, troops_near, fighters_near, harm_state, harm_ins,
+                         flee_hazard, return_hazard, extra_hardship, t_displaced, push, fear, refuge, recruiter,
+                         params, key, step, joined, moving, np.empty(n_rows, np.int64), np.empty(n_rows, np.int64))
 
 
 def civilian_update_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
@@ -181,6 +239,22 @@ def civilian_update_py(n_rows, cell, home, community, status, people, hardship, 
             moving[i] = binomial_py(n, p_back, counter_bits_py(key, step, i, _RETURN))
 
 
+def civilian_update_rows_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                            sympathy, harm, legitimacy0, appeal,
+                            troops_near, fighters_near, harm_state, harm_ins, flee_hazard, return_hazard,
+                            extra_hardship, t_displaced, push, fear, refuge, recruiter, params, key, step, joined,
+                            moving, joined_rows, moving_rows):
+    """Readable twin of :func:`civilian_update_rows`: :func:`civilian_update_py`, then the rows
+    with joiners and with movers."""
+    civilian_update_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                       sympathy, harm, legitimacy0, appeal, troops_near, fighters_near, harm_state, harm_ins,
+                       flee_hazard, return_hazard, extra_hardship, t_displaced, push, fear, refuge, recruiter,
+                       params, key, step, joined, moving)
+    j, m = np.flatnonzero(joined[:n_rows]), np.flatnonzero(moving[:n_rows])
+    joined_rows[: j.size], moving_rows[: m.size] = j, m
+    return j.size, m.size
+
+
 @kernel
 def apply_moves(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy, sympathy,
                 harm, t_displaced, sibling, refuge, moving, step):
@@ -190,8 +264,24 @@ def apply_moves(n_rows, cell, home, community, status, people, hardship, risk_av
     ``sibling`` row if that row is at the destination and points back (attitudes mixed by
     headcount), else the whole group moves if all go, else they split off into a new row
     ``n_rows, n_rows + 1, ...`` (the caller has reserved one row per mover)."""
-    n_used = n_rows
+    rows = np.empty(n_rows, np.int64)
+    n_moving = 0
     for i in range(n_rows):
+        if moving[i] > 0:
+            rows[n_moving] = i
+            n_moving += 1
+    return apply_moves_at(n_rows, rows[:n_moving], cell, home, community, status, people, hardship, risk_aversion,
+                          legitimacy, sympathy, harm, t_displaced, sibling, refuge, moving, step)
+
+
+@kernel
+def apply_moves_at(n_rows, rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                   sympathy, harm, t_displaced, sibling, refuge, moving, step):
+    """:func:`apply_moves` given the rows with movers, ``rows``, in index order (the rows with
+    ``moving > 0``: ``moving_rows`` of :func:`civilian_update_rows`): the same moves, without a
+    pass over every row."""
+    n_used = n_rows
+    for i in rows:
         k = moving[i]
         if k <= 0:
             continue
@@ -230,9 +320,18 @@ def apply_moves(n_rows, cell, home, community, status, people, hardship, risk_av
 def apply_moves_py(n_rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy, sympathy,
                    harm, t_displaced, sibling, refuge, moving, step):
     """Readable twin of :func:`apply_moves`."""
+    return apply_moves_at_py(n_rows, np.flatnonzero(moving[:n_rows] > 0), cell, home, community, status, people,
+                             hardship, risk_aversion, legitimacy, sympathy, harm, t_displaced, sibling, refuge,
+                             moving, step)
+
+
+def apply_moves_at_py(n_rows, rows, cell, home, community, status, people, hardship, risk_aversion, legitimacy,
+                      sympathy, harm, t_displaced, sibling, refuge, moving, step):
+    """Readable twin of :func:`apply_moves_at`."""
     n_used = n_rows
     f32 = np.float32
-    for i in range(n_rows):
+    for i in rows:
+        i = int(i)
         k = int(moving[i])
         if k <= 0:
             continue
@@ -296,19 +395,22 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
     refugees_from[:] = 0.0
     cell_start[:] = 0
     emigrants = 0
-    for i in range(n_rows):
+    onward_on = p_onward > 0.0
+    # unsigned row and cell indices: no negative-index wraparound (the cells of non-empty groups
+    # and their homes are never negative)
+    for i in range(np.uint64(n_rows)):
         n = np.int64(people[i])
         if n <= 0:
             continue
-        c = cell[i]
-        if p_onward > 0.0 and status[i] == DISPLACED and abroad[c]:
+        c = np.uint64(cell[i])
+        if onward_on and status[i] == DISPLACED and abroad[c]:
             m = onward(n, p_onward, key, step, i)
             people[i] = n - m
             n -= m
             emigrants += m
             if n <= 0:
                 continue
-        k = community[i]
+        k = np.uint64(community[i])
         people_cell[c] += n
         people_by_comm[c, k] += n
         if legitimacy[i] > sympathy[i]:
@@ -316,22 +418,22 @@ def aggregate_cells(n_rows, cell, home, community, status, people, legitimacy, s
         sum_legit[k] += n * legitimacy[i]
         sum_griev[k] += n * (hardship[i] * (1.0 - legitimacy[i]) + s * harm[i])
         n_alive[k] += n
-        now = cell_country[c]
+        now = np.uint64(cell_country[c])
         civilians_in[now] += n
         if status[i] == DISPLACED:
-            from_ = cell_country[home[i]]
+            from_ = np.uint64(cell_country[np.uint64(home[i])])
             displaced_from[from_] += n
             displaced_in[now] += n
             if now != from_:
                 refugees_from[from_] += n
-        cell_start[c + 1] += 1
+        cell_start[c + np.uint64(1)] += 1
     for c in range(cell_start.size - 1):
         cell_start[c + 1] += cell_start[c]
     fill = cell_start[:-1].copy()
-    for i in range(n_rows):
+    for i in range(np.uint64(n_rows)):
         if people[i] > 0:
-            c = cell[i]
-            cell_rows[fill[c]] = i
+            c = np.uint64(cell[i])
+            cell_rows[np.uint64(fill[c])] = i
             fill[c] += 1
     return emigrants
 
@@ -343,9 +445,9 @@ def first_home_rows(n_rows, cell, status, people, slot, first):
     once every wanted cell has its row."""
     first[:] = -1
     found = 0
-    for i in range(n_rows):
+    for i in range(np.uint64(n_rows)):  # unsigned: no wraparound (cells of non-empty groups are >= 0)
         if people[i] > 0 and status[i] == HOME:
-            j = slot[cell[i]]
+            j = slot[np.uint64(cell[i])]
             if j >= 0 and first[j] < 0:
                 first[j] = i
                 found += 1

@@ -177,6 +177,10 @@ def add_cell_harm(out, c, deaths, people_by_comm, people, harm_scale):
                 out[x2 * h + y2, k] += spill
 
 
+_SCAN_CELLS = 64
+"""Cells per block of :func:`harm_units_in_place`'s scan for harm."""
+
+
 @kernel
 def harm_units_in_place(acc, people_by_comm, people, harm_scale):
     """:func:`harm_units` written over ``acc`` itself; returns the cells that had harm.
@@ -187,12 +191,23 @@ def harm_units_in_place(acc, people_by_comm, people, harm_scale):
     returned cells (:func:`clear_harm_units` zeroes them, leaving ``acc`` all zero again).
     """
     n_cells, n_comm = acc.shape
+    bits = acc.reshape(n_cells * n_comm).view(np.uint64)
     cells = []
-    for c in range(n_cells):
-        for k in range(n_comm):
-            if acc[c, k] != 0.0:
-                cells.append(c)
-                break
+    # harm is sparse: OR the bits of blocks of _SCAN_CELLS cells together in a loop LLVM
+    # vectorises, and look for the cells with harm only in the blocks that have any; a value is
+    # != 0.0 exactly when its bits less the sign bit are nonzero (NaN included, -0.0 not)
+    for c0 in range(0, n_cells, _SCAN_CELLS):
+        c1 = min(c0 + _SCAN_CELLS, n_cells)
+        any_bits = np.uint64(0)
+        for j in range(c0 * n_comm, c1 * n_comm):
+            any_bits |= bits[j]
+        if any_bits << np.uint64(1) == 0:
+            continue
+        for c in range(c0, c1):
+            for k in range(n_comm):
+                if acc[c, k] != 0.0:
+                    cells.append(c)
+                    break
     src = np.array(cells, dtype=np.int64)
     deaths = np.empty((src.size, n_comm))
     for j in range(src.size):

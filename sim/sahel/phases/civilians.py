@@ -2,9 +2,9 @@
 
 Prepares the flight hazards, secure homes and destinations (:func:`sim.sahel.displacement.flows.prepare`),
 unwraps the population columns and cell fields, calls
-:func:`sim.sahel.kernels.civilians.civilian_update`, hands the people who joined to their bands
+:func:`sim.sahel.kernels.civilians.civilian_update_rows`, hands the people who joined to their bands
 (they leave their group's headcount and join the band's fighters), counts flights by cause and
-returns, applies the moves it decided (:func:`sim.sahel.kernels.civilians.apply_moves`), pays the
+returns, applies the moves it decided (:func:`sim.sahel.kernels.civilians.apply_moves_at`), pays the
 fighters (:func:`sim.sahel.upkeep.pay_and_desert`), then lets displaced people in neighbouring
 countries move on (emigrants) in the pass that aggregates the groups (:func:`aggregate`).
 """
@@ -88,24 +88,26 @@ def update(model) -> None:
     n = pop.n
     joined = np.empty(n, np.int32)  # the kernel writes every row of both
     moving = np.empty(n, np.int32)
-    k.civilian_update(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
-                      pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm,
-                      np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
-                      model.field("troops_near"), model.field("fighters_near"),
-                      harm_state, harm_ins, model.flee_hazard,
-                      model.return_hazard, model.extra_hardship, pop.t_displaced,
-                      model.field("push"), model.fear.level, model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps,
-                      joined, moving)
-    rows = np.flatnonzero(joined)
+    joined_rows = np.empty(n, np.int64)  # and lists the rows with joiners and with movers here
+    moving_rows = np.empty(n, np.int64)
+    n_joined, n_moving = k.civilian_update_rows(
+        n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship, pop.risk_aversion,
+        pop.legitimacy, pop.sympathy, pop.harm, np.asarray(cfg.population.legitimacy0, np.float64), band_appeal,
+        model.field("troops_near"), model.field("fighters_near"), harm_state, harm_ins, model.flee_hazard,
+        model.return_hazard, model.extra_hardship, pop.t_displaced, model.field("push"), model.fear.level,
+        model.refuge, model.recruiter, pack_params(model), model.keys["civilians"], model.steps, joined, moving,
+        joined_rows, moving_rows)
+    rows = joined_rows[:n_joined]  # np.flatnonzero(joined)
     if rows.size:
         band = model.recruiter[pop.cell[rows]]
         per_band = np.bincount(band, weights=joined[rows], minlength=model.bands.n)
         model.bands.fighters[: model.bands.n] += per_band
         np.add.at(model.interval.recruits, model.bands.faction[band], joined[rows])
-    pop.reserve(flows.account(model, n, moving))  # a new row at most per group with movers
-    pop.n = k.apply_moves(n, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
-                          pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
-                          pop.sibling, model.refuge, moving, model.steps)
+    movers = moving_rows[:n_moving]  # np.flatnonzero(moving)
+    pop.reserve(flows.account(model, n, moving, movers))  # a new row at most per group with movers
+    pop.n = k.apply_moves_at(n, movers, pop.cell, pop.home, pop.community, pop.status, pop.people, pop.hardship,
+                             pop.risk_aversion, pop.legitimacy, pop.sympathy, pop.harm, pop.t_displaced,
+                             pop.sibling, model.refuge, moving, model.steps)
     # deserters go home to groups at home; onward emigration (in aggregate) takes from displaced
     # groups abroad: the two touch different rows and draws, so paying first changes nothing
     upkeep.pay_and_desert(model, float(cfg.population.dur_civilian_update))
