@@ -150,3 +150,12 @@ def test_reach_and_growth_tables_say_what_no_trial_reaches() -> None:
     assert len(g) == 1 and g.record.item() == 12.0  # the one series with two in-sample periods
     assert g.best_trial.item() == pytest.approx(13000 / 3000)  # trials come best first
     assert g.all_trials_min.item() == pytest.approx(2000 / 900)
+
+
+def test_position_in_the_prior_range_on_the_search_scale() -> None:
+    from sim.calibrate.report import position
+    from sim.calibrate.space import Param
+
+    lin, log = Param("a", 0.0, 10.0), Param("b", 1e-7, 1e-5, log=True)
+    assert position(lin, 0.0) == 0 and position(lin, 10.0) == 1 and position(lin, 2.5) == 0.25
+    assert position(log, 1e-6) == pytest.approx(0.5)  # the middle of a log range is its geometric mean

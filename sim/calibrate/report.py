@@ -139,6 +139,16 @@ def write_params(path: Path, problem: Problem, best, members: list, study_name: 
     path.write_text("\n".join(lines) + "\n")
 
 
+EDGE = 0.05  # a best value within this share of its range's ends is flagged
+
+
+def position(p: Param, v: float) -> float:
+    """Where ``v`` lies in ``p``'s prior range, 0 (low end) to 1 (high end), on its search scale."""
+    if p.log:
+        return (math.log10(v) - math.log10(p.lo)) / (math.log10(p.hi) - math.log10(p.lo))
+    return (v - p.lo) / (p.hi - p.lo) if p.hi > p.lo else 0.5
+
+
 def label(key: str) -> str:
     """A series key (``indicator|region|period``) as table text (a pipe would split the cell)."""
     return ", ".join(key.split("|"))
@@ -183,10 +193,7 @@ def _figures(out: Path, table: pd.DataFrame, problem: Problem, members: list, be
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(problem.params) + 1))
     for i, p in enumerate(problem.params):
         def f(v: float, p: Param = p) -> float:
-            """Position of ``v`` in ``p``'s prior range, on the scale it was searched on."""
-            if p.log:
-                return (math.log10(v) - math.log10(p.lo)) / (math.log10(p.hi) - math.log10(p.lo))
-            return (v - p.lo) / (p.hi - p.lo) if p.hi > p.lo else 0.5
+            return position(p, v)
 
         vals = [f(t.params[p.key]) for t in members]
         ax.plot([0, 1], [i, i], color="0.85", lw=6, solid_capstyle="butt")
@@ -314,13 +321,25 @@ def write_report(study, problem: Problem, out: Path, tolerance: float, storage: 
                f"rank {trials.index(prior[0]) + 1} of {len(trials)}."]
     md.append("")
     md += ["## Parameters: prior range, ensemble range, best", "",
-           "| parameter | prior range | ensemble range | best | importance |", "|---|---|---|---|---|"]
+           "| parameter | prior range | ensemble range | best | position of best | importance |",
+           "|---|---|---|---|---|---|"]
+    edges = []
     for p in problem.params:
         vals = [t.params[p.key] for t in members]
+        pos = position(p, best.params[p.key])
+        at_edge = pos < EDGE or pos > 1 - EDGE
+        if at_edge:
+            edges.append(p.key)
         md.append(f"| `{p.key}` | {p.lo:g} - {p.hi:g}{' (log)' if p.log else ''} | "
                   f"{min(vals):.3g} - {max(vals):.3g} | {best.params[p.key]:.3g} | "
-                  f"{imp.get(p.key, math.nan):.2f} |")
-    md += ["", "Importance: Optuna's PED-ANOVA over the study's trials (sums to 1).", "",
+                  f"{pos:.2f}{' **edge**' if at_edge else ''} | {imp.get(p.key, math.nan):.2f} |")
+    md += ["", "Position: where the best value lies in its prior range (0 = low end, 1 = high end, on "
+           f"the scale it was searched on); **edge**: within {EDGE:.0%} of an end. "
+           + (f"At an edge: {', '.join(f'`{k}`' for k in edges)}. A best value at the end of its "
+              "plausible range says the fit wants more than the range allows: read it as a pointer "
+              "to a mechanism that is too weak or missing, not as an estimate."
+              if edges else "No best value lies at an edge of its range."), "",
+           "Importance: Optuna's PED-ANOVA over the study's trials (sums to 1).", "",
            "![ranges](ranges.png)", "",
            "## Series: the record beside the ensemble", "",
            "The band is the 10-90 % range over ensemble members and their seeds; `error` is the best "
