@@ -10,7 +10,7 @@ SRC_HASH := $(shell cat $$(find sim -name '*.py' | sort) 2>/dev/null | sha1sum |
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(SRC_HASH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv run explore tutorial-figures test test-all test-fast bench bench-baseline lint experiments clean
+.PHONY: help venv run explore tutorial-figures test test-all test-fast bench bench-baseline lint experiments calibrate calibration-report clean
 
 help:
 	@echo "make run        - set up .venv and run the default scenario (outputs/default/)"
@@ -20,6 +20,8 @@ help:
 	@echo "make bench      - run the benchmarks and print a table"
 	@echo "make lint       - ruff"
 	@echo "make experiments - reproduce every figure and table in docs/findings.md"
+	@echo "make calibrate  - add TRIALS (default 500) trials to the calibration study (2 workers; resumes)"
+	@echo "make calibration-report - docs/calibration/, params=calibrated and findings s.6.3 from the study"
 
 $(STAMP): pyproject.toml scripts/find-python.sh
 	@set -e; PYBIN=$$(sh scripts/find-python.sh); \
@@ -63,6 +65,14 @@ lint: $(STAMP)
 
 experiments: $(STAMP)
 	$(PY) experiments/run_all.py
+
+TRIALS ?= 500
+calibrate: $(STAMP)
+	NUMBA_NUM_THREADS=1 $(PY) -m sim.calibrate --problem default --trials $(TRIALS) --seeds 3 \
+		--storage experiments/calibration/default.log --workers 2 --sampler-seed 14
+
+calibration-report: $(STAMP)
+	$(PY) experiments/run_all.py --only calibration_report,calibrated_history
 
 clean:
 	rm -rf outputs multirun .numba_cache .pytest_cache .benchmarks
