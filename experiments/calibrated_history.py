@@ -98,6 +98,23 @@ def summarise(per: pd.DataFrame, problem, reference: pd.DataFrame, years: list[i
     return pd.DataFrame(rows)
 
 
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The summary for the page: deaths every year, other series where the record has a value;
+    counts with thousands separators, shares to three decimals."""
+    keep = table[table.series.str.startswith(DEATHS) | table.record.notna()].copy()
+
+    def num(v, share):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return f"{v:.3f}" if share else f"{v:,.0f}"
+
+    for col in ("record", "ensemble_p10", "ensemble_median", "ensemble_p90"):
+        keep[col] = [num(v, "share" in sr) for v, sr in zip(keep[col], keep.series, strict=True)]
+    keep["median_over_record"] = [num(v, True) for v in keep.median_over_record]
+    keep["within_30pct"] = ["" if w is None else ("yes" if w else "**no**") for w in keep.within_30pct]
+    return keep
+
+
 def figure(per: pd.DataFrame, problem, reference: pd.DataFrame, years: list[int], path: Path,
            country: str = "burkina_faso") -> None:
     import matplotlib
@@ -184,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     head = (f"Calibrated ensemble: the best {len(members)} trials of study `{study.study_name}` "
             f"(losses {members[0].value:.4g}-{members[-1].value:.4g}), each on its seeds; "
             f"{len(per)} runs. Within +-30 %: the median inside [0.7 x low, 1.3 x high] of the record.\n\n")
-    (a.out / "summary.md").write_text(head + markdown(table, index=False) + "\n")
+    (a.out / "summary.md").write_text(head + markdown(readable(table), index=False) + "\n")
     figure(per, problem, reference, years, a.out / "figure.png", a.country)
     print(table.to_string())
     return 0

@@ -130,6 +130,11 @@ def fill_blocks(text: str, out_root: Path, names: list[str]) -> tuple[str, list[
     def repl(m: re.Match) -> str:
         name = m.group("name")
         if name == "runs":
+            # the table lists every experiment: with one's manifest missing (a partial run,
+            # --only), rewriting it would drop that row, so the block stays as it is
+            if not all((out_root / n / "manifest.json").is_file() for n in names):
+                missing.append(name)
+                return m.group(0)
             body = runs_table(out_root, names)
         else:
             src = out_root / name

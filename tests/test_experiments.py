@@ -215,8 +215,11 @@ def test_run_all_fills_generated_blocks_and_copies_figures(tmp_path) -> None:
            "<!-- begin: history/comparison.md -->\nkept\n<!-- end: history/comparison.md -->\n")
     text, missing = run_all.fill_blocks(doc, out, ["gloves_off", "history"])
     assert "stale" not in text and "| 1 | 2 |" in text and "text\n" in text
+    # history's manifest is missing: the table of runs is kept, not rewritten without its row
+    assert missing == ["runs", "history/comparison.md"] and "kept" in text
+    assert "<!-- begin: runs -->\n<!-- end: runs -->" in text
+    text, missing = run_all.fill_blocks(text, out, ["gloves_off"])
     assert "| gloves_off | `python experiments/gloves_off.py` | full | 20 |" in text
-    assert missing == ["history/comparison.md"] and "kept" in text
     assert run_all.fill_blocks(text, out, ["gloves_off"])[0] == run_all.fill_blocks(
         text, out, ["gloves_off"])[0]  # idempotent
     copied = run_all.copy_figures("gloves_off", out / "gloves_off", tmp_path / "figures")
