@@ -120,7 +120,8 @@ def write_params(path: Path, problem: Problem, best, members: list, study_name: 
              f"# study {study_name!r} in {storage}, problem {problem.name!r}, written {today} by",
              "#     python -m sim.calibrate.report (docs/calibration/results.md).",
              f"# Beside each value: the prior (search) range and the range over the {len(members)} ensemble",
-             f"# members (loss <= {1 + tolerance:g} x best). Everything not listed keeps its schema value;",
+             f"# members (loss <= {1 + tolerance:g} x best). Values are rounded to 6 significant digits.",
+             "# Everything not listed keeps its schema value;",
              "# params=prior (the default) keeps the schema's values for these too."]
     tree: dict[str, list[str]] = {}
     for p in problem.params:
