@@ -9,7 +9,14 @@ import pytest
 
 from sim.core import rng
 from sim.sahel.kernels import civilians as kc
-from tests.test_kernels import CELL_ORDER, MOVE_ORDER, ORDER, _civilian_inputs, _moves_inputs
+from tests.test_kernels import (
+    CELL_ORDER,
+    MOVE_ORDER,
+    ORDER,
+    _civilian_inputs,
+    _moves_inputs,
+    assert_move_columns_match,
+)
 
 
 def _update_rows(fn, cols, cells, params, key, step=7):
@@ -82,11 +89,7 @@ def test_apply_moves_at_the_listed_rows_equals_apply_moves(impl):
         m1 = fn(n, rows, *[cols[k] for k in MOVE_ORDER], refuge, moving, step)
         m2 = kc.apply_moves(n, *[ref[k] for k in MOVE_ORDER], refuge, moving, step)
         assert m1 == m2
-        for k in MOVE_ORDER:
-            if impl == "twin" and cols[k].dtype == np.float32:
-                np.testing.assert_allclose(cols[k], ref[k], rtol=3e-7, atol=1e-7, err_msg=k)
-            else:
-                assert cols[k].tobytes() == ref[k].tobytes(), k
+        assert_move_columns_match(cols, ref, impl == "twin")
         moving = np.zeros(m1, np.int32)
         moving[:n] = np.minimum(np.arange(n) % 3, ref["people"][:n])
         n = m1
