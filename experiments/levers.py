@@ -15,11 +15,14 @@ mean of (arm - reference) with a 95 % t interval.
   ``rel_recruit_disrupted``), disruption of operations only (recruitment and desertion
   untouched), and all of the weakening conditions together. The effect of decapitation is
   fighters(on) - fighters(off).
-* ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2023 (three years to fit the CPU
-  budget), 10 seeds (``--seeds``), with deterrence
-  off (``rel_fear_risk = rel_fear_activity = 0``), at the high end (0.3 and 0.5), and at the high
-  end with anger off (``population.rel_harm_grievance = 0``, the low end of its range): can the
-  net effect take either sign within the declared ranges?
+* ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2025, 20 seeds (``--seeds``), with
+  deterrence off (``rel_fear_risk = rel_fear_activity = 0``); off with anger at the high end of
+  its range (``population.rel_harm_grievance = 3``); at the high end (0.3 and 0.5); at the high
+  end with anger off (``population.rel_harm_grievance = 0``, the low end of its range); and with
+  every fear parameter at the high end of its stated range and anger off (the corner most
+  favourable to gloves off). Can the net effect take either sign within the declared ranges?
+  The outcomes include the insurgents' attacks (their battles, explosions and attacks on
+  civilians in the event log), the activity that fear deters (Lyall 2009 counted attacks).
 
     python experiments/levers.py intel decapitation gloves [--jobs 2] [--seeds N]
 """
@@ -39,7 +42,6 @@ from scipy import stats
 OFF = ("levers.leaders.p_strike_senior=0", "levers.leaders.p_raid_leader=0", "mechanisms.p_strike_leader=0")
 FIVE_2020 = ("start_date=2020-01-01", "end_date=2025-01-01")
 TWO_2015 = ("start_date=2015-01-01", "end_date=2017-01-01")
-THREE_2020 = ("start_date=2020-01-01", "end_date=2023-01-01")
 DECAP_CONDITIONS = {
     "default": (),
     "mass base low (p_join=2e-7)": ("population.p_join=2e-7",),
@@ -58,16 +60,27 @@ DECAP_CONDITIONS = {
                                                         "levers.leaders.rel_senior_disruption=0.2",
                                                         "levers.leaders.rel_recruit_disrupted=0.25"),
 }
-DETERRENCE = {"deterrence off (0, 0)": ("levers.deterrence.rel_fear_risk=0", "levers.deterrence.rel_fear_activity=0"),
+FEAR_OFF = ("levers.deterrence.rel_fear_risk=0", "levers.deterrence.rel_fear_activity=0")
+DETERRENCE = {"deterrence off (0, 0)": FEAR_OFF,
+              # the corner most favourable to backfire: no fear, anger at the high end (0-3)
+              "deterrence off, anger high (3)": (*FEAR_OFF, "population.rel_harm_grievance=3"),
               "deterrence high (0.3, 0.5)": ("levers.deterrence.rel_fear_risk=0.3",
                                              "levers.deterrence.rel_fear_activity=0.5"),
               # the corner of both declared ranges: fear high, anger off (harm-to-grievance 0)
               "deterrence high, anger off": ("levers.deterrence.rel_fear_risk=0.3",
                                              "levers.deterrence.rel_fear_activity=0.5",
-                                             "population.rel_harm_grievance=0")}
+                                             "population.rel_harm_grievance=0"),
+              # every fear parameter at the high end of its stated range (sim/config/levers.py), anger off
+              "fear strongest, anger off": ("levers.deterrence.rel_fear_risk=0.3",
+                                            "levers.deterrence.rel_fear_activity=0.5",
+                                            "levers.deterrence.fear_per_kill=1",
+                                            "levers.deterrence.fear_per_detention=0.5",
+                                            "levers.deterrence.dur_fear=720",
+                                            "population.rel_harm_grievance=0")}
+INSURGENT_VIOLENCE = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 OUTCOMES = ("leaders_killed", "senior_leaders_killed", "band_leaders_killed", "fighters_end", "fighters_change",
             "recruits", "insurgent_losses", "deserters", "civ_deaths_state", "civ_deaths_all", "air_drone_strikes",
-            "pop_insurgent_control")
+            "pop_insurgent_control", "insurgent_attacks")
 
 
 def plan(which: list[str], seeds: int | None) -> list[dict]:
@@ -80,9 +93,9 @@ def plan(which: list[str], seeds: int | None) -> list[dict]:
     if "gloves" in which:
         for cond, ov in DETERRENCE.items():
             for arm in ("baseline", "take_the_gloves_off"):
-                for s in range(1, (seeds or 10) + 1):
+                for s in range(1, (seeds or 20) + 1):
                     jobs.append({"experiment": "gloves", "condition": cond, "arm": arm, "seed": s,
-                                 "overrides": (f"scenario={arm}", *THREE_2020, *ov)})
+                                 "overrides": (f"scenario={arm}", *FIVE_2020, *ov)})
     if "decapitation" in which:
         for cond, ov in DECAP_CONDITIONS.items():
             for arm, extra in (("leaders killed", ()), ("no leader killed", OFF)):
@@ -96,7 +109,8 @@ def one(job: dict) -> dict:
     import sim
 
     cfg = sim.load_config([*job["overrides"], f"seed={job['seed']}", "output.progress=false", "output.dashboard=false"])
-    ts = sim.run(cfg).timeseries
+    res = sim.run(cfg)
+    ts, ev = res.timeseries, res.events
     tot = ts[(ts.country == "all") & (ts.community == "all") & (ts.faction == "all")]
 
     def total(m):
@@ -115,7 +129,9 @@ def one(job: dict) -> dict:
                insurgent_losses=total("insurgent_losses"), deserters=total("deserters"),
                civ_deaths_state=total("civilian_deaths_by_state"), civ_deaths_all=civ,
                air_drone_strikes=total("air_drone_strikes"),
-               pop_insurgent_control=float(series("pop_share_insurgent_control")[-1]))
+               pop_insurgent_control=float(series("pop_share_insurgent_control")[-1]),
+               insurgent_attacks=float((ev.actor1.isin(cfg.insurgents.factions.keys())
+                                        & ev.event_type.isin(INSURGENT_VIOLENCE)).sum()))
     return row
 
 
@@ -163,14 +179,19 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "runs.csv"
     done = set()
+    header = ["experiment", "condition", "arm", "seed", *OUTCOMES]
     if path.exists():
         prev = pd.read_csv(path)
+        if set(prev.columns) != set(header):
+            raise SystemExit(f"{path}: its columns {sorted(prev.columns)} are not this version's {sorted(header)}; "
+                             "give another --out (appending would misalign the rows)")
+        header = list(prev.columns)
         done = set(zip(prev.experiment, prev.condition, prev.arm, prev.seed, strict=True))
     todo = [j for j in plan(a.experiments, a.seeds) if (j["experiment"], j["condition"], j["arm"], j["seed"]) not in done]
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     with ProcessPoolExecutor(a.jobs) as pool:
         for row in pool.map(one, todo):
-            pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
+            pd.DataFrame([row])[header].to_csv(path, mode="a", header=not path.exists(), index=False)
             print(row["experiment"], row["condition"], row["arm"], row["seed"], "done", flush=True)
             tables(out)
     tables(out)

@@ -15,6 +15,11 @@ Runs each experiment script in turn (each launches its own Hydra multirun), then
     python experiments/run_all.py --small --no-docs        # quick check, docs untouched
     python experiments/run_all.py --only calibration_report,calibrated_history  # from the study
 
+Two steps run other runners, at full size on the prior: ``levers`` (issue 11's intelligence,
+decapitation and gloves-off-by-deterrence tables, ``experiments/levers.py``) and
+``global_sensitivity`` (Morris screening, then Sobol indices on the top factors,
+``python -m sim.calibrate.sensitivity``). Both resume from their own files.
+
 After the experiments, two steps read the committed calibration study
 (``experiments/calibration/default.log``): ``calibration_report`` rewrites docs/calibration/
 and configs/params/calibrated.yaml, and ``calibrated_history`` reruns the ensemble's best ten
@@ -52,6 +57,22 @@ STUDY_STEPS = {
     "calibrated_history": [sys.executable, str(HERE / "calibrated_history.py"), "--storage", str(STUDY),
                            "--problem", "default", "--members", "10", "--jobs", "2",
                            "--out", str(OUT / "calibrated_history")],
+}
+# Steps of other runners (not Hydra sweeps): each a list of commands, run in order from the
+# project root; each command resumes from its own files, so a stopped step picks up where it was.
+GSA = OUT / "global_sensitivity"
+SOBOL_TOP, SOBOL_BASE = 8, 32  # Sobol: the 8 factors Morris ranks highest, base sample 32 (320 samples)
+STEPS = {
+    # issue 11's tables (findings s.1.1, 2.1): intelligence, decapitation, gloves off x deterrence
+    "levers": [[sys.executable, str(HERE / "levers.py"), "intel", "decapitation", "gloves", "--jobs", "2",
+                "--out", str(OUT / "levers")]],
+    # issue 14 s.3 (findings s.8): Morris screening over every stated range, then Sobol on the top factors
+    "global_sensitivity": [
+        [sys.executable, "-m", "sim.calibrate.sensitivity", "morris", "--problem", "default",
+         "--trajectories", "6", "--jobs", "2", "--out", str(GSA / "morris")],
+        [sys.executable, "-m", "sim.calibrate.sensitivity", "sobol", "--problem", "default",
+         "--from", str(GSA / "morris"), "--top", str(SOBOL_TOP), "--base", str(SOBOL_BASE), "--jobs", "2",
+         "--out", str(GSA / "sobol")]],
 }
 GENERATED = [FINDINGS, DOCS / "resolution.md"]  # documents whose generated blocks are refilled
 BLOCK = re.compile(r"(<!-- begin: (?P<name>[^ ]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)",
@@ -159,10 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-docs", action="store_true",
                    help="do not touch docs/figures or docs/findings.md")
     args = p.parse_args(argv)
-    names = [n for n in (args.only.split(",") if args.only else [*EXPERIMENTS, *STUDY_STEPS]) if n]
-    unknown = set(names) - set(EXPERIMENTS) - set(STUDY_STEPS)
+    known = [*EXPERIMENTS, *STEPS, *STUDY_STEPS]
+    names = [n for n in (args.only.split(",") if args.only else known) if n]
+    unknown = set(names) - set(known)
     if unknown:
-        p.error(f"unknown experiments {sorted(unknown)}; known: {EXPERIMENTS + list(STUDY_STEPS)}")
+        p.error(f"unknown experiments {sorted(unknown)}; known: {known}")
+    runners = [n for n in names if n in STEPS]
     steps = [n for n in names if n in STUDY_STEPS]
     names = [n for n in names if n in EXPERIMENTS]
     extra = ["--launcher", args.launcher]
@@ -174,6 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     seconds = {}
     for name in names:
         seconds[name] = run_experiment(name, extra)
+    for step in runners:
+        if args.small or args.params != "prior":
+            print(f"== {step}: skipped with --small or --params (it runs at full size on the prior)")
+            continue
+        t0 = time.perf_counter()
+        for cmd in STEPS[step]:
+            print(f"== {step}: {' '.join(cmd[1:])}", flush=True)
+            subprocess.run(cmd, cwd=ROOT, check=True)
+        seconds[step] = time.perf_counter() - t0
     for step in steps:
         if args.small:
             print(f"== {step}: skipped with --small (it reads the real calibration study)")
@@ -190,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_docs:
         for name in names:
             copy_figures(name, OUT / name)
+        if "global_sensitivity" in runners and not args.small and args.params == "prior":
+            for method in ("morris", "sobol"):
+                if (GSA / method / f"{method}.png").is_file():
+                    shutil.copyfile(GSA / method / f"{method}.png", FIGURES / f"global_sensitivity_{method}.png")
         for doc in GENERATED:
             if doc.is_file():
                 text, missing = fill_blocks(doc.read_text(), OUT, EXPERIMENTS)

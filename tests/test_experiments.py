@@ -262,3 +262,25 @@ def test_params_calibrated_reaches_every_sweep_and_its_own_folder(tmp_path) -> N
     assert prior.out.name == "gloves_off_small" and cal.out.name == "gloves_off_calibrated_small"
     with pytest.raises(SystemExit):
         p.parse_args(["--params", "tuned"])
+
+
+def test_run_all_global_sensitivity_step_is_a_valid_morris_then_sobol() -> None:
+    """The step's commands are the sensitivity runner's own (they parse), Morris before Sobol,
+    Sobol on 6-10 factors taken from that Morris folder (issue 14 s.3)."""
+    from sim.calibrate import sensitivity
+
+    morris, sobol = run_all.STEPS["global_sensitivity"]
+    a, b = sensitivity.parse_args(morris[3:]), sensitivity.parse_args(sobol[3:])
+    assert (a.method, b.method) == ("morris", "sobol") and b.morris == a.out
+    assert 6 <= b.top <= 10 and a.problem == b.problem == "default"
+
+
+def test_levers_refuses_a_runs_file_of_other_columns(tmp_path) -> None:
+    """Appending rows of this version's outcomes to an older runs.csv would misalign them:
+    levers.py stops first, naming the file, and leaves it as it was."""
+    old = "experiment,condition,arm,seed,fighters_end\ngloves,x,baseline,1,3.0\n"
+    (tmp_path / "runs.csv").write_text(old)
+    r = subprocess.run([sys.executable, str(EXPERIMENTS / "levers.py"), "gloves", "--out", str(tmp_path)],
+                       cwd=EXPERIMENTS, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "runs.csv" in r.stderr and "insurgent_attacks" in r.stderr
+    assert (tmp_path / "runs.csv").read_text() == old
