@@ -1,5 +1,5 @@
-"""One-at-a-time sensitivity of the gloves-off and intelligence-sharing effects: which
-parameters flip their signs?
+"""One-at-a-time sensitivity of the scenario effects (gloves off, intelligence sharing, the
+partner's withdrawal, popular mobilisation, accurate fire): which parameters flip their signs?
 
 For the default parameters and then for each parameter set, one at a time, to the low and the
 high end of its documented plausible range (docs/ODD.md), runs ``baseline`` and the treatment
@@ -8,9 +8,14 @@ strength, recruits, civilian deaths, insurgent-held population, displacement and
 killed. A case *flips* an effect when its point estimate has the opposite sign to the
 default's; the tables say whether its 95 % CI also excludes zero.
 
-The arms: ``take_the_gloves_off`` (question 1) and ``intel_sharing_uplift`` (question 2). Each
-case says which arms it is run with; the intelligence-only cases are the detection and strike
-parameters on which decapitation depends (question 2 found leaders almost never killed).
+The arms: ``take_the_gloves_off`` (question 1), ``intel_sharing_uplift`` (question 2),
+``french_withdrawal`` (question 3), ``popular_mobilisation`` (question 4) and ``accurate_fire``
+(question 5: the baseline with the three states' discrimination at 0.8, the top of experiment 5's
+grid, against their defaults of 0.55-0.6). Each case says which arms it is run with; the
+intelligence-only cases are the detection and strike parameters on which decapitation depends;
+the withdrawal, mobilisation and accuracy arms run on the world's parameters (harm-to-grievance,
+joining rate, collateral). ``--treatments`` runs some arms only (with their cases); a later run
+of the others with ``--reuse`` keeps the sweeps already made.
 
 Two kinds of case:
 
@@ -23,13 +28,15 @@ Each arm of a case is its own sweep over the same seeds, so an arm added later r
 baseline runs already made (``--reuse``).
 
     python experiments/sensitivity.py                       # 5 years, 10 seeds per arm
+    python experiments/sensitivity.py --treatments french_withdrawal,popular_mobilisation,accurate_fire
     python experiments/sensitivity.py --small
 """
 
 from __future__ import annotations
 
+import argparse
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import common
 import numpy as np
@@ -38,8 +45,14 @@ from common import Outcome, plt
 
 NAME = "sensitivity"
 REFERENCE, GLOVES, INTEL = "baseline", "take_the_gloves_off", "intel_sharing_uplift"
-TREATMENTS = (GLOVES, INTEL)
+WITHDRAWAL, MOBILISATION, ACCURATE = "french_withdrawal", "popular_mobilisation", "accurate_fire"
+TREATMENTS = (GLOVES, INTEL, WITHDRAWAL, MOBILISATION, ACCURATE)
+WORLD = TREATMENTS  # a world parameter's cases run every arm
 COUNTRIES = ("mali", "burkina_faso", "niger")
+# an arm that is not a scenario: (the scenario it runs, its own overrides)
+ARM_RUNS = {ACCURATE: (REFERENCE, tuple(f"state.forces.{c}.discrimination=0.8" for c in COUNTRIES))}
+FIGURES = {GLOVES: "figure.png", INTEL: "figure_intel.png", WITHDRAWAL: "figure_withdrawal.png",
+           MOBILISATION: "figure_mobilisation.png", ACCURATE: "figure_accurate.png"}
 FACTIONS = ("jnim", "is_sahel")
 
 
@@ -84,14 +97,14 @@ def _intel_strength(value: str) -> Case:
 
 
 CASES = [
-    _case("population.rel_harm_grievance", "0", "1"),
-    _case("population.rel_harm_grievance", "3", "1"),
+    _case("population.rel_harm_grievance", "0", "1", WORLD),
+    _case("population.rel_harm_grievance", "3", "1", WORLD),
     _case("population.rel_blame_state", "0", "0.5"),
     _case("population.rel_blame_state", "2", "0.5"),
-    _case("population.p_join", "1e-7", "5e-7"),
-    _case("population.p_join", "2e-6", "5e-7"),
-    _case("mechanisms.k_collateral", "1e-4", "5e-4"),
-    _case("mechanisms.k_collateral", "3e-3", "5e-4"),
+    _case("population.p_join", "1e-7", "5e-7", WORLD),
+    _case("population.p_join", "2e-6", "5e-7", WORLD),
+    _case("mechanisms.k_collateral", "1e-4", "5e-4", WORLD),
+    _case("mechanisms.k_collateral", "3e-3", "5e-4", WORLD),
     _gloves_disc("0.1"),
     _gloves_disc("0.5"),
     _case("mechanisms.k_detect", "0.2", "1"),
@@ -107,7 +120,8 @@ CASES = [
     _intel_strength("0.2"),
     _intel_strength("1.0"),
 ]
-SMALL_CASES = [CASES[0], CASES[8], CASES[-1]]
+# the small run (tests): every arm on the defaults; the other cases with their first two arms only
+SMALL_CASES = [replace(CASES[0], treatments=(GLOVES, INTEL)), CASES[8], CASES[-1]]
 
 OUTCOMES = [
     Outcome("fighters_end", "insurgent fighters (end level)", ("insurgent_fighters",), "end"),
@@ -193,39 +207,54 @@ def forest(table: pd.DataFrame, arm: str, path) -> None:
     plt.close(fig)
 
 
-def case_runs(exp, case: Case | None, default_base: pd.DataFrame | None) -> pd.DataFrame:
+def case_runs(exp, case: Case | None, default_base: pd.DataFrame | None,
+              selected: tuple[str, ...] = TREATMENTS) -> pd.DataFrame:
     """Per-run outcomes of one case (None: the defaults), baseline included. Sweeps: the
     baseline with the gloves-off arm (or alone), and each other arm on its own, all over the
     same seeds; an ``arm``-scope case runs its arm only and pairs it with the default baseline."""
     label = "default" if case is None else _slug(case.label)
     fixed = () if case is None else case.overrides
-    treatments = TREATMENTS if case is None else case.treatments
+    treatments = [t for t in (TREATMENTS if case is None else case.treatments) if t in selected]
     if case is not None and case.scope == "arm":
         sweeps = [exp.sweep(label, {"scenario": list(treatments)}, fixed=fixed)]
         return pd.concat([default_base, *(per_run_of(exp, s) for s in sweeps)], ignore_index=True)
     first = [REFERENCE, GLOVES] if GLOVES in treatments else [REFERENCE]
-    sweeps = [exp.sweep(label, {"scenario": first}, fixed=fixed)]
-    sweeps += [exp.sweep(f"{label}__{arm}", {"scenario": [arm]}, fixed=fixed)
-               for arm in treatments if arm not in first]
-    return pd.concat([per_run_of(exp, s) for s in sweeps], ignore_index=True)
+    parts = [per_run_of(exp, exp.sweep(label, {"scenario": first}, fixed=fixed))]
+    for arm in treatments:
+        if arm in first:
+            continue
+        scenario, own = ARM_RUNS.get(arm, (arm, ()))
+        sweep = exp.sweep(f"{label}__{arm}", {"scenario": [scenario]}, fixed=(*fixed, *own))
+        parts.append(per_run_of(exp, sweep).assign(scenario=arm))  # named by the arm, not its scenario
+    return pd.concat(parts, ignore_index=True)
+
+
+def treatments_arg(text: str) -> tuple[str, ...]:
+    names = tuple(t for t in text.split(",") if t)
+    bad = [t for t in names if t not in TREATMENTS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"--treatments {text!r}: {bad or 'none given'} not among {list(TREATMENTS)}")
+    return names
 
 
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(NAME, __doc__, years=5, seeds=10)
+    p.add_argument("--treatments", type=treatments_arg, default=TREATMENTS,
+                   help=f"comma-separated arms to run (default all: {','.join(TREATMENTS)})")
     args = p.parse_args(argv)
     exp = common.Experiment(NAME, args)
-    cases = SMALL_CASES if exp.small else CASES
-    treatments = list(TREATMENTS)
+    treatments = list(args.treatments)
+    cases = [c for c in (SMALL_CASES if exp.small else CASES) if set(c.treatments) & set(treatments)]
 
-    default = case_runs(exp, None, None)
+    default = case_runs(exp, None, None, args.treatments)
     exp.write_csv(default, "per_run_default.csv")
     default_base = default[default["scenario"] == REFERENCE]
     tables = [common.paired_effects(default, "scenario", REFERENCE, OUTCOMES, arms=treatments)
               .assign(case="default", param="(defaults)", value="", default="", scope="")]
     for case in cases:
-        per_run = case_runs(exp, case, default_base)
+        per_run = case_runs(exp, case, default_base, args.treatments)
         eff = common.paired_effects(per_run, "scenario", REFERENCE, OUTCOMES,
-                                    arms=list(case.treatments))
+                                    arms=[t for t in case.treatments if t in treatments])
         tables.append(eff.assign(case=case.label, param=case.param, value=case.value,
                                  default=case.default, scope=case.scope))
     table = pd.concat(tables, ignore_index=True)
@@ -251,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
             "CI paired t. 'scope both': the override applies to the baseline and the arm; 'arm': "
             "to the arm only, against the default baseline.")
     exp.path("effects.md").write_text(common.markdown_table(
-        view, title="Sensitivity of the gloves-off and intelligence-sharing effects", note=note))
+        view, title=f"Sensitivity of the effects of {', '.join(treatments)}", note=note))
     exp.path("summary.md").write_text(summary_markdown(table, treatments, note))
     levels = (table[table["scope"] != "arm"].drop_duplicates(["case", "outcome"])
               .pivot_table(index="case", columns="description", values="reference_mean",
@@ -264,9 +293,12 @@ def main(argv: list[str] | None = None) -> None:
                            "default_effect", "verdict"]], "flips",
                     title="Cases that flip the sign of the effect")
     for arm in treatments:
-        forest(table, arm, exp.path(f"figure{'' if arm == GLOVES else '_intel'}.png"))
+        forest(table, arm, exp.path(FIGURES[arm]))
     exp.finish(cases=[{"case": c.label, "overrides": list(c.overrides), "scope": c.scope,
-                       "treatments": list(c.treatments)} for c in cases], treatments=treatments)
+                       "treatments": [t for t in c.treatments if t in treatments]} for c in cases],
+               treatments=treatments,
+               arm_overrides={a: {"scenario": sc, "overrides": list(ov)} for a, (sc, ov) in ARM_RUNS.items()
+                              if a in treatments})
 
 
 if __name__ == "__main__":

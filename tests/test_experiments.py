@@ -40,7 +40,8 @@ TABLES = {
     "mobilisation_alliance": ("effects.csv", [], ["figure.png", "effects.png"]),
     "accuracy_effectiveness": ("effects.csv", ["contrast", "held_at"], ["figure.png"]),
     "sensitivity": ("effects.csv", ["case", "param", "value", "default", "scope"],
-                    ["figure.png"]),
+                    ["figure.png", "figure_intel.png", "figure_withdrawal.png", "figure_mobilisation.png",
+                     "figure_accurate.png"]),
 }
 _runs: dict[str, Path] = {}
 
@@ -284,3 +285,21 @@ def test_levers_refuses_a_runs_file_of_other_columns(tmp_path) -> None:
                        cwd=EXPERIMENTS, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "runs.csv" in r.stderr and "insurgent_attacks" in r.stderr
     assert (tmp_path / "runs.csv").read_text() == old
+
+
+def test_sensitivity_runs_every_arm_on_the_defaults(small) -> None:
+    """Withdrawal, mobilisation and accurate fire have a sensitivity check (issue 14 s.5): each
+    is an arm of the default case, paired with the baseline; accurate fire is the baseline with
+    the three states' discrimination raised, named by its arm."""
+    import sensitivity
+
+    out = small("sensitivity")
+    eff = pd.read_csv(out / "effects.csv")
+    assert set(eff[eff.case == "default"].arm) == set(sensitivity.TREATMENTS)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["arm_overrides"]["accurate_fire"]["scenario"] == "baseline"
+    import yaml
+
+    cfg = yaml.safe_load((out / "sweeps" / "default__accurate_fire" / "0" / "config.yaml").read_text())
+    assert cfg["scenario"]["name"] == "baseline"
+    assert [cfg["state"]["forces"][c]["discrimination"] for c in sensitivity.COUNTRIES] == [0.8] * 3
