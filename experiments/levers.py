@@ -77,6 +77,7 @@ DETERRENCE = {"deterrence off (0, 0)": FEAR_OFF,
                                             "levers.deterrence.fear_per_detention=0.5",
                                             "levers.deterrence.dur_fear=720",
                                             "population.rel_harm_grievance=0")}
+KEY_OUTCOMES = ("fighters_end", "recruits", "insurgent_attacks", "insurgent_losses", "civ_deaths_state", "leaders_killed")
 INSURGENT_VIOLENCE = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 OUTCOMES = ("leaders_killed", "senior_leaders_killed", "band_leaders_killed", "fighters_end", "fighters_change",
             "recruits", "insurgent_losses", "deserters", "civ_deaths_state", "civ_deaths_all", "air_drone_strikes",
@@ -166,6 +167,22 @@ def tables(out: Path) -> None:
         df.to_csv(out / f"{name}.csv", index=False)
         title = f"# {name}: {arm} minus {ref}, paired by seed (mean, 95 % t CI)\n\n"
         (out / f"{name}.md").write_text(title + markdown(df) + "\n")
+        (out / f"{name}_summary.md").write_text(summary(df, ref, arm) + "\n")
+
+
+def summary(df: pd.DataFrame, ref: str, arm: str) -> str:
+    """One row per condition, the key outcomes as effect [95 % CI], * where the CI excludes 0."""
+    rows = []
+    for cond, g in df.groupby("condition", sort=False):
+        g = g.set_index("outcome")
+        row = {"condition": cond, "n": int(g["n"].min())}
+        for o in KEY_OUTCOMES:
+            r = g.loc[o]
+            row[o] = (f"{r.effect:,.3g} [{r.ci_lo:,.3g}, {r.ci_hi:,.3g}]" + (" *" if r.excludes_zero else "")
+                      + f" (ref {r.reference_mean:,.4g})")
+        rows.append(row)
+    return (f"**{arm} minus {ref}, paired by seed: effect [95 % t CI] (the reference arm's mean)**; "
+            "* marks a CI that excludes zero.\n\n" + markdown(pd.DataFrame(rows)))
 
 
 def main() -> None:

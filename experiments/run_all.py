@@ -66,6 +66,8 @@ STEPS = {
     # issue 11's tables (findings s.1.1, 2.1): intelligence, decapitation, gloves off x deterrence
     "levers": [[sys.executable, str(HERE / "levers.py"), "intel", "decapitation", "gloves", "--jobs", "2",
                 "--out", str(OUT / "levers")]],
+    # findings s.1.1: where the fear of state violence falls, at the bands or among civilians
+    "fear_geography": [[sys.executable, str(HERE / "fear_geography.py"), "--out", str(OUT / "fear_geography")]],
     # issue 14 s.3 (findings s.8): Morris screening over every stated range, then Sobol on the top factors
     "global_sensitivity": [
         [sys.executable, "-m", "sim.calibrate.sensitivity", "morris", "--problem", "default",
