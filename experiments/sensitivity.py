@@ -15,7 +15,8 @@ grid, against their defaults of 0.55-0.6). Each case says which arms it is run w
 intelligence-only cases are the detection and strike parameters on which decapitation depends;
 the withdrawal, mobilisation and accuracy arms run on the world's parameters (harm-to-grievance,
 joining rate, collateral). ``--treatments`` runs some arms only (with their cases); a later run
-of the others with ``--reuse`` keeps the sweeps already made.
+with ``--reuse`` keeps the arms' sweeps already made (a baseline sweep that now runs with the
+gloves-off arm is a new command, and runs again).
 
 Two kinds of case:
 
