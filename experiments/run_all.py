@@ -101,7 +101,7 @@ def copy_figures(name: str, out: Path, figures: Path = FIGURES) -> list[Path]:
     return copied
 
 
-def runs_table(out_root: Path, names: list[str]) -> str:
+def runs_table(out_root: Path, names: list[str], tag: str = "") -> str:
     lines = ["| experiment | command | size | seeds per arm | window | runs | seconds | git revision |",
              "|---|---|---|---|---|---|---|---|"]
     for name in names:
@@ -117,18 +117,18 @@ def runs_table(out_root: Path, names: list[str]) -> str:
         lines.append(f"| {name} | `{command}` | {m['size']} | {m['replicates_per_arm']} | "
                      f"{m['start_date']} to {m['end_date']} | {runs} | {m['seconds']:.0f} | "
                      f"{rev} |")
-    check = baseline_check(out_root)
+    check = baseline_check(out_root, tag)
     return "\n".join(lines) + "\n" + (f"\n{check}\n" if check else "")
 
 
-def baseline_check(out_root: Path) -> str:
+def baseline_check(out_root: Path, tag: str = "") -> str:
     """Are the baseline arms of the scenario experiments identical seed by seed? (They are the
     same configuration and seeds; a difference means the model changed between them.)"""
     import pandas as pd
 
     tables = {}
     for name in ("gloves_off", "intel_uplift", "mobilisation_alliance", "sensitivity"):
-        path = out_root / name / ("per_run.csv" if name != "sensitivity" else "per_run_default.csv")
+        path = out_root / (name + tag) / ("per_run.csv" if name != "sensitivity" else "per_run_default.csv")
         if path.is_file():
             df = pd.read_csv(path)
             tables[name] = df[df["scenario"] == "baseline"].set_index("seed")
@@ -154,13 +154,15 @@ def fill_blocks(text: str, out_root: Path, names: list[str]) -> tuple[str, list[
 
     def repl(m: re.Match) -> str:
         name = m.group("name")
-        if name == "runs":
-            # the table lists every experiment: with one's manifest missing (a partial run,
-            # --only), rewriting it would drop that row, so the block stays as it is
-            if not all((out_root / n / "manifest.json").is_file() for n in names):
+        if name == "runs" or name.startswith("runs_"):
+            # the table lists every experiment (runs_<params>: their <name>_<params> folders): with
+            # one's manifest missing (a partial run, --only), rewriting it would drop that row, so
+            # the block stays as it is
+            tagged = [n + name[4:] for n in names]
+            if not all((out_root / n / "manifest.json").is_file() for n in tagged):
                 missing.append(name)
                 return m.group(0)
-            body = runs_table(out_root, names)
+            body = runs_table(out_root, tagged, name[4:])
         else:
             src = out_root / name
             if not src.is_file():
@@ -224,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         if step == "calibrated_history" and not args.no_docs:
             copy_figures(step, OUT / step)
     if not args.no_docs:
+        tag = "" if args.params == "prior" else f"_{args.params}"  # the experiments' own folder suffix
         for name in names:
-            copy_figures(name, OUT / name)
+            copy_figures(name + tag, OUT / (name + tag))
         if "global_sensitivity" in runners and not args.small and args.params == "prior":
             for method in ("morris", "sobol"):
                 if (GSA / method / f"{method}.png").is_file():

@@ -303,3 +303,21 @@ def test_sensitivity_runs_every_arm_on_the_defaults(small) -> None:
     cfg = yaml.safe_load((out / "sweeps" / "default__accurate_fire" / "0" / "config.yaml").read_text())
     assert cfg["scenario"]["name"] == "baseline"
     assert [cfg["state"]["forces"][c]["discrimination"] for c in sensitivity.COUNTRIES] == [0.8] * 3
+
+
+def test_run_all_fills_a_calibrated_table_of_runs_from_the_tagged_folders(tmp_path) -> None:
+    """``runs_calibrated`` lists the experiments' ``<name>_calibrated`` folders, not the prior's."""
+    out = tmp_path / "outputs"
+    for folder, seeds in (("gloves_off", 20), ("gloves_off_calibrated", 7)):
+        (out / folder).mkdir(parents=True)
+        (out / folder / "manifest.json").write_text(json.dumps({
+            "command": f"python experiments/gloves_off.py{' --params calibrated' if seeds == 7 else ''}",
+            "size": "full", "replicates_per_arm": seeds, "start_date": "2020-01-01", "end_date": "2025-01-01",
+            "seconds": 1.0, "git_revision": "b" * 40, "git_dirty": False, "sweeps": [{"n_runs": 2 * seeds}]}))
+    doc = "<!-- begin: runs_calibrated -->\n<!-- end: runs_calibrated -->\n<!-- begin: runs -->\n<!-- end: runs -->\n"
+    text, missing = run_all.fill_blocks(doc, out, ["gloves_off"])
+    calibrated, prior = text.split("<!-- begin: runs -->")
+    assert missing == [] and "--params calibrated` | full | 7 |" in calibrated and "| 20 |" not in calibrated
+    assert "| full | 20 |" in prior
+    text, missing = run_all.fill_blocks(doc, out, ["gloves_off", "history"])  # history_calibrated is missing
+    assert text == doc and missing == ["runs_calibrated", "runs"]
