@@ -191,6 +191,10 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=None)
     ap.add_argument("--out", default="outputs/levers")
+    ap.add_argument("--params", choices=("prior", "calibrated"), default="prior",
+                    help="parameter set (calibrated: configs/params/calibrated.yaml; use its own --out)")
+    ap.add_argument("--conditions", default=None,
+                    help=f"gloves: semicolon-separated conditions to run (default all: {'; '.join(DETERRENCE)})")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -204,7 +208,16 @@ def main() -> None:
                              "give another --out (appending would misalign the rows)")
         header = list(prev.columns)
         done = set(zip(prev.experiment, prev.condition, prev.arm, prev.seed, strict=True))
-    todo = [j for j in plan(a.experiments, a.seeds) if (j["experiment"], j["condition"], j["arm"], j["seed"]) not in done]
+    jobs = plan(a.experiments, a.seeds)
+    if a.conditions is not None:
+        wanted = [c.strip() for c in a.conditions.split(";") if c.strip()]
+        unknown = [c for c in wanted if c not in DETERRENCE]
+        if unknown or not wanted:
+            ap.error(f"--conditions {a.conditions!r}: {unknown or 'none given'} not among {list(DETERRENCE)}")
+        jobs = [j for j in jobs if j["experiment"] != "gloves" or j["condition"] in wanted]
+    if a.params != "prior":
+        jobs = [{**j, "overrides": (*j["overrides"], f"params={a.params}")} for j in jobs]
+    todo = [j for j in jobs if (j["experiment"], j["condition"], j["arm"], j["seed"]) not in done]
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     with ProcessPoolExecutor(a.jobs) as pool:
         for row in pool.map(one, todo):
