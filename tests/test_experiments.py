@@ -321,3 +321,12 @@ def test_run_all_fills_a_calibrated_table_of_runs_from_the_tagged_folders(tmp_pa
     assert "| full | 20 |" in prior
     text, missing = run_all.fill_blocks(doc, out, ["gloves_off", "history"])  # history_calibrated is missing
     assert text == doc and missing == ["runs_calibrated", "runs"]
+
+
+def test_levers_refuses_an_unknown_condition(tmp_path) -> None:
+    """--conditions names the unknown one and lists the known ones, before any run."""
+    r = subprocess.run([sys.executable, str(EXPERIMENTS / "levers.py"), "gloves", "--conditions",
+                        "fear strongest, anger off; no such", "--out", str(tmp_path)],
+                       cwd=EXPERIMENTS, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no such" in r.stderr and "deterrence off (0, 0)" in r.stderr
+    assert not (tmp_path / "runs.csv").exists()
