@@ -15,12 +15,13 @@ Runs each experiment script in turn (each launches its own Hydra multirun), then
     python experiments/run_all.py --small --no-docs        # quick check, docs untouched
     python experiments/run_all.py --only calibration_report,calibrated_history  # from the study
 
-Three steps run other runners, at full size on the prior: ``levers`` (issue 11's intelligence,
-decapitation and gloves-off-by-deterrence tables, ``experiments/levers.py``), ``fear_geography``
-(where the fear of state violence falls, ``experiments/fear_geography.py``) and
-``global_sensitivity`` (Morris screening, then Sobol indices on the top factors,
-``python -m sim.calibrate.sensitivity``). The levers and the sensitivity runs resume from
-their own files.
+Four steps run other runners at full size: ``levers`` (issue 11's intelligence,
+decapitation and gloves-off-by-deterrence tables, ``experiments/levers.py``, on the prior),
+``levers_calibrated`` (the gloves-off table's two corners on ``params=calibrated``),
+``fear_geography`` (where the fear of state violence falls, ``experiments/fear_geography.py``)
+and ``global_sensitivity`` (Morris screening, then Sobol indices on the top factors,
+``python -m sim.calibrate.sensitivity``, on the prior). They run only without ``--small`` and
+``--params``; the levers and the sensitivity runs resume from their own files.
 
 After the experiments, two steps read the committed calibration study
 (``experiments/calibration/default.log``): ``calibration_report`` rewrites docs/calibration/
