@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from common.tables import pipe_table as markdown
+from levers import FEAR_HIGH
 
-DETERRENCE_HIGH = ("levers.deterrence.rel_fear_risk=0.3", "levers.deterrence.rel_fear_activity=0.5")
 WINDOW = ("start_date=2020-01-01", "end_date=2023-01-01")
 ARMS = ("baseline", "take_the_gloves_off")
 
@@ -29,7 +29,7 @@ def one(arm: str, seed: int) -> dict:
     from sim.config import to_config
     from sim.sahel.model import SahelModel
 
-    cfg = to_config(sim.load_config([f"scenario={arm}", *WINDOW, *DETERRENCE_HIGH, f"seed={seed}",
+    cfg = to_config(sim.load_config([f"scenario={arm}", *WINDOW, *FEAR_HIGH, f"seed={seed}",
                                      "output.progress=false", "output.dashboard=false"]))
     m = SahelModel(cfg)
     band_fear, people_fear = [], []
@@ -37,11 +37,10 @@ def one(arm: str, seed: int) -> dict:
         m.step()
         if day % 30 != 29:
             continue
-        b, p, fear = m.bands, m.population, m.fear.level
+        b, fear, people = m.bands, m.fear.level, m.field("people")  # civilians per cell, the model's own sum
         alive = b.fighters[: b.n] > 0
         f = b.fighters[: b.n][alive]
         band_fear.append(float((fear[b.cell[: b.n][alive]] * f).sum() / max(f.sum(), 1.0)))
-        people = np.bincount(p.cell[: p.n], weights=p.people[: p.n], minlength=fear.size)
         people_fear.append(float((fear * people).sum() / people.sum()))
     act = cfg.levers.deterrence.rel_fear_activity
     return {"arm": arm, "seed": seed, "fear_at_bands": np.mean(band_fear), "fear_at_people": np.mean(people_fear),

@@ -61,19 +61,15 @@ DECAP_CONDITIONS = {
                                                         "levers.leaders.rel_recruit_disrupted=0.25"),
 }
 FEAR_OFF = ("levers.deterrence.rel_fear_risk=0", "levers.deterrence.rel_fear_activity=0")
+FEAR_HIGH = ("levers.deterrence.rel_fear_risk=0.3", "levers.deterrence.rel_fear_activity=0.5")  # the tops of their ranges
 DETERRENCE = {"deterrence off (0, 0)": FEAR_OFF,
               # the corner most favourable to backfire: no fear, anger at the high end (0-3)
               "deterrence off, anger high (3)": (*FEAR_OFF, "population.rel_harm_grievance=3"),
-              "deterrence high (0.3, 0.5)": ("levers.deterrence.rel_fear_risk=0.3",
-                                             "levers.deterrence.rel_fear_activity=0.5"),
+              "deterrence high (0.3, 0.5)": FEAR_HIGH,
               # the corner of both declared ranges: fear high, anger off (harm-to-grievance 0)
-              "deterrence high, anger off": ("levers.deterrence.rel_fear_risk=0.3",
-                                             "levers.deterrence.rel_fear_activity=0.5",
-                                             "population.rel_harm_grievance=0"),
+              "deterrence high, anger off": (*FEAR_HIGH, "population.rel_harm_grievance=0"),
               # every fear parameter at the high end of its stated range (sim/config/levers.py), anger off
-              "fear strongest, anger off": ("levers.deterrence.rel_fear_risk=0.3",
-                                            "levers.deterrence.rel_fear_activity=0.5",
-                                            "levers.deterrence.fear_per_kill=1",
+              "fear strongest, anger off": (*FEAR_HIGH, "levers.deterrence.fear_per_kill=1",
                                             "levers.deterrence.fear_per_detention=0.5",
                                             "levers.deterrence.dur_fear=720",
                                             "population.rel_harm_grievance=0")}

@@ -235,9 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             copy_figures(name + tag, OUT / (name + tag))
         if "global_sensitivity" in runners and not args.small and args.params == "prior":
-            for method in ("morris", "sobol"):
-                if (GSA / method / f"{method}.png").is_file():
-                    shutil.copyfile(GSA / method / f"{method}.png", FIGURES / f"global_sensitivity_{method}.png")
+            for method in ("morris", "sobol"):  # <method>.png -> global_sensitivity_<method>.png
+                copy_figures("global_sensitivity", GSA / method)
         for doc in GENERATED:
             if doc.is_file():
                 text, missing = fill_blocks(doc.read_text(), OUT, EXPERIMENTS)
