@@ -1,7 +1,9 @@
 """Where does the fear of state violence fall? (findings s.1.1: why gloves off cannot deter.)
 
 Runs ``baseline`` and ``take_the_gloves_off`` with the deterrence channel at the high end of its
-range (``rel_fear_risk = 0.3``, ``rel_fear_activity = 0.5``), 2020-2023, and every 30 days reads
+range (``rel_fear_risk = 0.3``, ``rel_fear_activity = 0.5``), 2020-2023, without and with
+clearing sweeps (``state.sweep_radius = 3``: the gloves-off units' detentions fall on suspected
+villages within 30 km, sim/sahel/deterrence.py), and every 30 days reads
 the fear field (sim/sahel/deterrence.py) twice: weighted by the fighters of each band (the fear
 that deters operations) and weighted by the civilians of each cell (the fear that adds risk to
 joining). The table gives the means over those days, per arm and seed, and the share of band
@@ -18,10 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from common.tables import pipe_table as markdown
-from levers import FEAR_HIGH
+from levers import FEAR_HIGH, SWEEPS
 
 WINDOW = ("start_date=2020-01-01", "end_date=2023-01-01")
-ARMS = ("baseline", "take_the_gloves_off")
+# arm label -> (scenario, extra overrides): the two scenarios, without and with clearing sweeps
+ARMS = {"baseline": ("baseline", ()), "take_the_gloves_off": ("take_the_gloves_off", ()),
+        "baseline, sweeps (3 cells)": ("baseline", SWEEPS),
+        "take_the_gloves_off, sweeps (3 cells)": ("take_the_gloves_off", SWEEPS)}
 
 
 def one(arm: str, seed: int) -> dict:
@@ -29,7 +34,8 @@ def one(arm: str, seed: int) -> dict:
     from sim.config import to_config
     from sim.sahel.model import SahelModel
 
-    cfg = to_config(sim.load_config([f"scenario={arm}", *WINDOW, *FEAR_HIGH, f"seed={seed}",
+    scenario, extra = ARMS[arm]
+    cfg = to_config(sim.load_config([f"scenario={scenario}", *WINDOW, *FEAR_HIGH, *extra, f"seed={seed}",
                                      "output.progress=false", "output.dashboard=false"]))
     m = SahelModel(cfg)
     band_fear, people_fear = [], []

@@ -15,12 +15,14 @@ mean of (arm - reference) with a 95 % t interval.
   ``rel_recruit_disrupted``), disruption of operations only (recruitment and desertion
   untouched), and all of the weakening conditions together. The effect of decapitation is
   fighters(on) - fighters(off).
-* ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2025, 20 seeds (``--seeds``), with
+* ``gloves`` - ``baseline`` vs ``take_the_gloves_off``, 2020-2025, 40 seeds (``--seeds``), with
   deterrence off (``rel_fear_risk = rel_fear_activity = 0``); off with anger at the high end of
   its range (``population.rel_harm_grievance = 3``); at the high end (0.3 and 0.5); at the high
   end with anger off (``population.rel_harm_grievance = 0``, the low end of its range); and with
   every fear parameter at the high end of its stated range and anger off (the corner most
-  favourable to gloves off). Can the net effect take either sign within the declared ranges?
+  favourable to gloves off); then with clearing sweeps (``state.sweep_radius = 3``: detentions
+  on suspected villages within 30 km) alone and in the two corners. Can the net effect take
+  either sign within the declared ranges?
   The outcomes include the insurgents' attacks (their battles, explosions and attacks on
   civilians in the event log), the activity that fear deters (Lyall 2009 counted attacks).
 
@@ -62,6 +64,9 @@ DECAP_CONDITIONS = {
 }
 FEAR_OFF = ("levers.deterrence.rel_fear_risk=0", "levers.deterrence.rel_fear_activity=0")
 FEAR_HIGH = ("levers.deterrence.rel_fear_risk=0.3", "levers.deterrence.rel_fear_activity=0.5")  # the tops of their ranges
+FEAR_STRONGEST = (*FEAR_HIGH, "levers.deterrence.fear_per_kill=1", "levers.deterrence.fear_per_detention=0.5",
+                  "levers.deterrence.dur_fear=720")
+SWEEPS = ("state.sweep_radius=3",)
 DETERRENCE = {"deterrence off (0, 0)": FEAR_OFF,
               # the corner most favourable to backfire: no fear, anger at the high end (0-3)
               "deterrence off, anger high (3)": (*FEAR_OFF, "population.rel_harm_grievance=3"),
@@ -69,10 +74,11 @@ DETERRENCE = {"deterrence off (0, 0)": FEAR_OFF,
               # the corner of both declared ranges: fear high, anger off (harm-to-grievance 0)
               "deterrence high, anger off": (*FEAR_HIGH, "population.rel_harm_grievance=0"),
               # every fear parameter at the high end of its stated range (sim/config/levers.py), anger off
-              "fear strongest, anger off": (*FEAR_HIGH, "levers.deterrence.fear_per_kill=1",
-                                            "levers.deterrence.fear_per_detention=0.5",
-                                            "levers.deterrence.dur_fear=720",
-                                            "population.rel_harm_grievance=0")}
+              "fear strongest, anger off": (*FEAR_STRONGEST, "population.rel_harm_grievance=0"),
+              # clearing sweeps (state.sweep_radius, 0-3 cells): the detentions reach the suspected villages
+              "sweeps (3 cells)": SWEEPS,
+              "sweeps (3 cells), deterrence off, anger high (3)": (*SWEEPS, *FEAR_OFF, "population.rel_harm_grievance=3"),
+              "sweeps (3 cells), fear strongest, anger off": (*SWEEPS, *FEAR_STRONGEST, "population.rel_harm_grievance=0")}
 KEY_OUTCOMES = ("fighters_end", "recruits", "insurgent_attacks", "insurgent_losses", "civ_deaths_state", "leaders_killed")
 INSURGENT_VIOLENCE = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 OUTCOMES = ("leaders_killed", "senior_leaders_killed", "band_leaders_killed", "fighters_end", "fighters_change",
@@ -90,7 +96,7 @@ def plan(which: list[str], seeds: int | None) -> list[dict]:
     if "gloves" in which:
         for cond, ov in DETERRENCE.items():
             for arm in ("baseline", "take_the_gloves_off"):
-                for s in range(1, (seeds or 20) + 1):
+                for s in range(1, (seeds or 40) + 1):
                     jobs.append({"experiment": "gloves", "condition": cond, "arm": arm, "seed": s,
                                  "overrides": (f"scenario={arm}", *FIVE_2020, *ov)})
     if "decapitation" in which:

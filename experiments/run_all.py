@@ -71,7 +71,8 @@ STEPS = {
                 "--out", str(OUT / "levers")]],
     # findings s.1.1: the two corners of the gloves-off table again, on params=calibrated
     "levers_calibrated": [[sys.executable, str(HERE / "levers.py"), "gloves", "--params", "calibrated",
-                           "--conditions", "deterrence off, anger high (3); fear strongest, anger off",
+                           "--conditions", "deterrence off, anger high (3); fear strongest, anger off; "
+                           "sweeps (3 cells), fear strongest, anger off",
                            "--jobs", "2", "--out", str(OUT / "levers_calibrated")]],
     # findings s.1.1: where the fear of state violence falls, at the bands or among civilians
     "fear_geography": [[sys.executable, str(HERE / "fear_geography.py"), "--out", str(OUT / "fear_geography")]],

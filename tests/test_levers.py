@@ -277,3 +277,63 @@ def _deserters(rel: float) -> float:
 
 def test_a_disrupted_band_loses_more_fighters_to_desertion():
     assert _deserters(3.0) > 2 * _deserters(1.0) > 0
+
+
+# ---- sweeps: gloves-off coercion that reaches the suspected villages
+
+
+def _gloves_cfg(sweep_radius: int):
+    cfg = _cfg({})
+    forces = {k: dataclasses.replace(f, doctrine="gloves_off") for k, f in cfg.state.forces.items()}
+    return dataclasses.replace(cfg, state=dataclasses.replace(cfg.state, forces=forces, p_detain=1.0,
+                                                              sweep_radius=sweep_radius))
+
+
+def test_without_a_sweep_radius_a_detention_falls_where_the_unit_sits_and_draws_nothing():
+    from sim.sahel.deterrence import swept_cell
+
+    model = SahelModel(_gloves_cfg(0))
+    rng = np.random.default_rng(1)
+    state = rng.bit_generator.state
+    assert swept_cell(model, 123, rng) == 123
+    assert rng.bit_generator.state == state
+
+
+def test_a_sweep_falls_on_a_populated_cell_within_reach_weighted_by_insurgent_control():
+    from sim.sahel.deterrence import swept_cell
+
+    model = SahelModel(_gloves_cfg(2))
+    h = model.world.height
+    people, control = model.field("people"), model.field("control")
+    centre = 10 * h + 10
+    box = [(10 + dx) * h + 10 + dy for dx in range(-2, 3) for dy in range(-2, 3)]
+    people[:] = 0.0
+    control[:] = 1.0  # state-held everywhere: weight 0
+    people[box] = 100.0
+    insurgent, leaning = (12 * h + 11), (8 * h + 9)
+    control[insurgent], control[leaning] = -1.0, 0.5  # weights 2 and 0.5
+    people[13 * h + 10], control[13 * h + 10] = 100.0, -1.0  # out of reach
+    rng = np.random.default_rng(3)
+    hits = [swept_cell(model, centre, rng) for _ in range(2000)]
+    assert set(hits) == {insurgent, leaning}
+    assert 0.75 < hits.count(insurgent) / len(hits) < 0.85  # 2 / 2.5
+    control[:] = 1.0
+    assert swept_cell(model, centre, rng) == centre  # nobody suspected within reach: where it sits
+
+
+def _detention_fear_cells(sweep_radius: int) -> tuple[set[int], set[int]]:
+    from sim.sahel.phases import fight
+
+    model = SahelModel(_gloves_cfg(sweep_radius))
+    u = model.units
+    model.detected[:] = False  # no battle: the only fear added is the detentions'
+    u.gloves_off[: u.n] = u.active[: u.n]
+    fight.columns(model)
+    return set(np.flatnonzero(model.fear.level > 0).tolist()), set(u.cell[: u.n][u.active[: u.n]].tolist())
+
+
+def test_gloves_off_detentions_reach_villages_off_the_stops_only_with_a_sweep_radius():
+    feared, stops = _detention_fear_cells(0)
+    assert feared and feared <= stops
+    feared, stops = _detention_fear_cells(3)
+    assert feared - stops

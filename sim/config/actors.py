@@ -131,8 +131,11 @@ class StateConfig:
     cross_border: bool = param(False, doc="forces may operate in neighbouring core countries (regional alliance)")
     rel_reprisal: float = param(2.0, doc="civilians killed in reprisal per soldier lost, under gloves_off",
                                 lo=0, source="assumption (0-10); Moura 2022: at least 500 killed after an attack")
-    p_detain: float = param(0.3, doc="daily chance a gloves-off unit detains suspects en masse where it sits",
+    p_detain: float = param(0.3, doc="daily chance a gloves-off unit detains suspects en masse (where it sits, or in a village it sweeps)",
                             kind="prob", source="assumption (0-1)")
+    sweep_radius: int = param(0, doc="reach of a gloves-off unit's clearing sweeps: its mass detentions fall on a populated cell within this many cells, drawn by how insurgent its control leans (0: only where the unit sits)",
+                              unit="cells", lo=0, hi=10,
+                              source="assumption (0-3 cells, 0-30 km): the record's state-side massacres fell on villages off the columns' stops (Moura, Mali, Mar 2022, a heliborne operation; Karma, Burkina Faso, Apr 2023; sahel_facts.md s.4); 0 keeps the calibrated model's detentions at the stop")
 
     def check(self, prefix: str) -> None:
         for name in self.forces:

@@ -10,6 +10,10 @@
   The anger channel is :mod:`sim.sahel.kernels.civilians`' blame and grievance
   (``population.rel_harm_grievance``): with both parameterised, the net effect of gloves off
   can take either sign.
+* **sweeps** (:func:`swept_cell`) - a gloves-off unit's mass detention falls where it sits, or,
+  with ``state.sweep_radius`` > 0, on a populated cell within that many cells, drawn with weight
+  ``1 - control`` (the villages whose control leans insurgent are the suspected ones): coercion
+  that reaches the insurgents' own villages, and with it both the fear and the harm.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 
 from sim.rules.levers import deterrence_lyall_2009
 
-__all__ = ["FearState", "add_fear", "decay", "operations_factor"]
+__all__ = ["FearState", "add_fear", "decay", "operations_factor", "swept_cell"]
 
 
 class FearState:
@@ -51,3 +55,23 @@ def operations_factor(model, cells: np.ndarray) -> np.ndarray:
     """Per band (by its cell): the share of its operations that fear does not deter."""
     d = model.cfg.levers.deterrence
     return deterrence_lyall_2009(model.fear.level[cells], d.rel_fear_risk, d.rel_fear_activity)[1]
+
+
+def swept_cell(model, cell: int, rng: np.random.Generator) -> int:
+    """The cell a gloves-off unit at ``cell`` detains in: ``cell`` itself at ``sweep_radius = 0``
+    (no draw), else a populated cell within the radius (Chebyshev, clipped to the map) drawn
+    with weight ``1 - control`` in [0, 2]; ``cell`` where no cell within reach has weight."""
+    r = model.cfg.state.sweep_radius
+    if r <= 0:
+        return cell
+    w = model.world
+    h = w.height
+    x, y = divmod(cell, h)
+    xs = np.arange(max(0, x - r), min(w.width, x + r + 1))
+    ys = np.arange(max(0, y - r), min(h, y + r + 1))
+    box = (xs[:, None] * h + ys[None, :]).reshape(-1)
+    weight = np.where(model.field("people")[box] > 0, 1.0 - model.field("control")[box], 0.0)
+    total = weight.sum()
+    if total <= 0:
+        return cell
+    return int(box[min(int(np.searchsorted(np.cumsum(weight), rng.random() * total, side="right")), box.size - 1)])

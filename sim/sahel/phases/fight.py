@@ -7,7 +7,8 @@
   discrimination.
 * **columns** - columns move between towns along open arteries every ``dur_patrol`` days
   (Wagner-like partners accompany a state column), engage a detected band within reach, and
-  gloves-off columns detain en masse where they stop (harm without deaths).
+  gloves-off columns detain en masse where they stop, or in a village they sweep within
+  ``state.sweep_radius`` (harm without deaths; :func:`sim.sahel.deterrence.swept_cell`).
 * **bands** - each band's operation, move, leadership and split (:mod:`sim.sahel.bands`).
 """
 
@@ -131,7 +132,7 @@ def columns(model) -> None:
                 band = int(pick(rng, near))
                 battle(model, band, i, int(b.cell[band]), band_attacks=False, sub_type="Armed clash")
         if gloves_off[i] and rng.random() < p_detain:
-            cell = int(cells[i])
+            cell = deterrence.swept_cell(model, int(cells[i]), rng)
             comm = suspect_community(model, cell)
             if model.people_by_comm[cell, comm] > 0:
                 model.harm_state_acc[cell, comm] += 1.0  # detention abuse: harm without deaths
