@@ -18,9 +18,10 @@ from sim.world.build import build_world
 H, WD, N_FAC = 9, 11, 3
 
 
-def _inputs(seed: int, n: int = 60):
+def _inputs(seed: int, n: int = 60, frontier: bool = False):
     g = np.random.default_rng(seed)
     return dict(
+        fdist=g.integers(0, 12, (N_FAC, H * WD)).astype(np.int64), frange=3 if frontier else -1,
         fighters=g.choice([0.0, 3.0, 40.0, 250.0, 700.0], n), faction=g.integers(0, N_FAC, n).astype(np.int8),
         cell=g.integers(0, H * WD, n).astype(np.int32), t_disrupted=g.integers(-1, 20, n).astype(np.int32),
         rel_operate=g.random(n), leaders=g.integers(0, 3, n).astype(np.int16),
@@ -45,7 +46,7 @@ def _day(fn_turns, fn_settle, rng, x, steps, speed, max_band=600.0):
                                 x["leaders_per_band"], x["dur"], steps, speed, max_band, H, WD, cand, noise, pending)
         if k:
             fn_settle(k, pending, cand, noise, np.log1p(x["people"][cand[:k].ravel()]), x["troops_near"],
-                      x["fighters"], x["faction"], x["heart_x"], x["heart_y"], x["home"], H, x["cell"])
+                      x["fighters"], x["faction"], x["heart_x"], x["heart_y"], x["home"], x["fdist"], x["frange"], H, x["cell"])
         stops.append((band, why))
         if why == kb.OPERATE:
             x["people"][x["cell"][band]] += rng.random()  # stands in for the operation: its draw, its harm
@@ -83,6 +84,8 @@ def _legacy_day(rng, x, steps, speed, max_band=600.0):
             best, k = -math.inf, 0
             for j, c in enumerate(cells):
                 beyond = max(max(abs(c // H - hx), abs(c % H - hy)) - x["home"][f], 0)
+                if x["frange"] >= 0:  # the frontier (sim/sahel/frontier.py)
+                    beyond = max(beyond, x["fdist"][f, c] - x["frange"])
                 score = 0.2 * log_people[j] - troops[j] / f1 - 0.1 * beyond + 0.1 * noise[j]
                 if score > best or j == 0:
                     best, k = score, j
@@ -102,11 +105,12 @@ def _legacy_day(rng, x, steps, speed, max_band=600.0):
 KERNELS = {"njit": (kb.band_turns, kb.settle_moves), "py": (kb.band_turns_py, kb.settle_moves.py_func)}
 
 
+@pytest.mark.parametrize("frontier", [False, True])
 @pytest.mark.parametrize("impl", ["njit", "py"])
 @pytest.mark.parametrize("speed", [0, 1, 3, 7])
 @pytest.mark.parametrize("seed", range(6))
-def test_band_turns_match_the_per_band_turn(seed, speed, impl):
-    x, y = _inputs(seed), _inputs(seed)
+def test_band_turns_match_the_per_band_turn(seed, speed, impl, frontier):
+    x, y = _inputs(seed, frontier=frontier), _inputs(seed, frontier=frontier)
     a, b = np.random.default_rng(seed + 100), np.random.default_rng(seed + 100)
     for steps in range(25):
         stops = _day(*KERNELS[impl], a, x, steps, speed)

@@ -233,6 +233,12 @@ class InsurgentsConfig:
     factions: dict[str, FactionConfig] = field(default_factory=_factions)
     band_range: int = param(8, doc="how far a band reaches for a target", unit="cells", lo=1, hi=100,
                             source="assumption (4-15 cells at 10 km a cell: a motorbike raiding radius of 40-150 km)")
+    frontier: bool = param(False, doc="a faction's reach grows with its presence: bands avoid moving beyond frontier_range of the cells their faction has established (sim/sahel/frontier.py)")
+    frontier_range: int = param(8, doc="how far beyond its established cells a faction's bands range (with frontier on)", unit="cells",
+                                lo=0, hi=100, source="assumption (4-15 cells, as band_range: a band works a raiding radius around its base)")
+    days_establish: float = param(180.0, doc="band-days of presence in a cell that establish it as the faction's (with frontier on)",
+                                  unit="days", lo=1, hi=3650,
+                                  source="assumption (60-365): months of presence to recruit, marry in and tax; with frontier_range 8 it bounds the spread near 8 cells (80 km) per establishment time")
     loot_per_raid: float = param(0.05, doc="band strength gained per successful raid, as a share", lo=0,
                                  source="assumption (0-0.2)")
     p_ied_cut: float = param(0.3, doc="chance an IED or ambush cuts (rather than contests) an artery cell", kind="prob",

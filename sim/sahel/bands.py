@@ -48,6 +48,8 @@ def band_operations(model) -> None:
     home = np.array([f.home_range for f in facs], np.int64)
     heart_x = np.array([hx for hx, _ in model.heartland], np.int64)
     heart_y = np.array([hy for _, hy in model.heartland], np.int64)
+    fr = model.frontier
+    frontier_range = model.cfg.insurgents.frontier_range if fr.on else -1
     w, m = model.world, model.cfg.mechanisms
     people, troops_near, rel_operate = model.field("people"), model.field("troops_near"), model.leaders.rel_operate
     cand, noise = np.empty((n, kb.N_CAND), np.int64), np.empty((n, kb.N_CAND))
@@ -61,7 +63,7 @@ def band_operations(model) -> None:
         if k:
             log_people = np.log1p(people[cand[:k].ravel()])
             kb.settle_moves(k, pending, cand, noise, log_people, troops_near, b.fighters, b.faction, heart_x, heart_y,
-                            home, w.height, b.cell)
+                            home, fr.dist, frontier_range, w.height, b.cell)
         if why == kb.OPERATE:
             _operate(model, band, facs[b.faction[band]], rng)
             start, resume = band, True

@@ -20,7 +20,7 @@ from sim.core import rng as rngs
 from sim.core.codes import COMMUNITIES
 from sim.output.events import EventLog
 from sim.output.metrics import Recorder
-from sim.sahel import deterrence, isr, leaders, setup, upkeep
+from sim.sahel import deterrence, frontier, isr, leaders, setup, upkeep
 from sim.sahel.actors import Band, BandTable, Faction, ForceUnit, Partner, UnitTable
 from sim.sahel.displacement import CAUSES, build_sites
 from sim.sahel.phases import civilians, control, fight, harm, perceive, record, timeline
@@ -116,6 +116,8 @@ class SahelModel(mesa.Model):
         self.isr = isr.IsrState(self)                       # coverage, ISR detection, strikes by country
         self.leaders = leaders.LeaderState(self)            # senior-leader posts, leader flows
         self.fear = deterrence.FearState(n_cells)           # fear of state violence per cell
+        self.frontier = frontier.FrontierState(len(self.faction_names), w.width, w.height,
+                                               cfg.insurgents.frontier)  # the factions' established cells
         self.upkeep = upkeep.UpkeepState(self)              # funds, capacity and deserters per faction
         # ---- harm and civilians: per (cell, community) aggregates, harm drawn since the last update
         self.people_by_comm = np.zeros((n_cells, n_comm))   # civilians present (people)

@@ -14,6 +14,7 @@ from sim.core.codes import (
     country_key,
 )
 from sim.core.params import ConfigError
+from sim.sahel import frontier
 
 
 def _towns_of(world, country: int) -> np.ndarray:
@@ -124,6 +125,7 @@ def populate_actors(model) -> None:
         hx, hy = _heartland(world, fac, rng)
         model.heartland.append((hx, hy))
         spread = max(2, cfg.insurgents.band_range)
+        frontier.start_area(model, f, hx, hy, spread)
         first = model.bands.n
         for _ in range(fac.n_bands):
             bx = int(np.clip(hx + rng.integers(-spread, spread + 1), 0, world.width - 1))

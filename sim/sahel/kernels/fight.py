@@ -102,10 +102,12 @@ def band_turns_py(rng, start, resume, n, fighters, faction, cell, t_disrupted, r
 
 @kernel
 def settle_moves(m, pending, cand, noise, log_people, troops_near, fighters, faction, heart_x, heart_y, home_range,
-                 h, cell):
+                 frontier_dist, frontier_range, h, cell):
     """Move each pending band to the best of its candidate cells by the score
-    ``0.2 log1p(people) - troops_near / (fighters + 1) - 0.1 cells beyond the home range of its
-    faction's heartland + 0.1 noise`` (term by term in float64; the first best on ties).
+    ``0.2 log1p(people) - troops_near / (fighters + 1) - 0.1 cells beyond + 0.1 noise`` (term by
+    term in float64; the first best on ties), where "beyond" is the larger of the cells beyond the
+    home range of its faction's heartland and, with ``frontier_range >= 0``, the cells beyond
+    ``frontier_range`` of its faction's established cells (``frontier_dist[f, c]``, sim/sahel/frontier.py).
     ``log_people[k * N_CAND + j]`` is numpy's ``log1p`` of the people in ``cand[k, j]``."""
     for k in range(m):
         band = pending[k]
@@ -116,6 +118,8 @@ def settle_moves(m, pending, cand, noise, log_people, troops_near, fighters, fac
         for j in range(N_CAND):
             c = cand[k, j]
             beyond = max(max(abs(c // h - hx), abs(c % h - hy)) - home, 0)
+            if frontier_range >= 0:
+                beyond = max(beyond, frontier_dist[f, c] - frontier_range)
             score = 0.2 * log_people[k * N_CAND + j] - troops_near[c] / f1 - 0.1 * beyond + 0.1 * noise[k, j]
             if score > best or j == 0:
                 best, kbest = score, j

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from sim.sahel import frontier
 from sim.sahel.kernels.fields import (
     reopen_arteries,
     strongest_band,
@@ -37,6 +38,7 @@ def update(model) -> None:
     _blockades(model)
     _taxation(model)
     assign_recruiters(model)
+    frontier.count_presence(model)
 
 
 def _arteries(model) -> None:
