@@ -17,7 +17,7 @@ Runs each experiment script in turn (each launches its own Hydra multirun), then
 
 Four steps run other runners at full size: ``levers`` (issue 11's intelligence,
 decapitation and gloves-off-by-deterrence tables, ``experiments/levers.py``, on the prior),
-``levers_calibrated`` (the gloves-off table's two corners on ``params=calibrated``),
+``levers_calibrated`` (the gloves-off table's three corners on ``params=calibrated``),
 ``fear_geography`` (where the fear of state violence falls, ``experiments/fear_geography.py``)
 and ``global_sensitivity`` (Morris screening, then Sobol indices on the top factors,
 ``python -m sim.calibrate.sensitivity``, on the prior). They run only without ``--small`` and
