@@ -78,7 +78,10 @@ DETERRENCE = {"deterrence off (0, 0)": FEAR_OFF,
               # clearing sweeps (state.sweep_radius, 0-3 cells): the detentions reach the suspected villages
               "sweeps (3 cells)": SWEEPS,
               "sweeps (3 cells), deterrence off, anger high (3)": (*SWEEPS, *FEAR_OFF, "population.rel_harm_grievance=3"),
-              "sweeps (3 cells), fear strongest, anger off": (*SWEEPS, *FEAR_STRONGEST, "population.rel_harm_grievance=0")}
+              "sweeps (3 cells), fear strongest, anger off": (*SWEEPS, *FEAR_STRONGEST, "population.rel_harm_grievance=0"),
+              # the same corner without flight from collective punishment: does the sweeps' gain come from emptied villages?
+              "sweeps (3 cells), fear strongest, anger off, no punishment flight": (
+                  *SWEEPS, *FEAR_STRONGEST, "population.rel_harm_grievance=0", "displacement.p_flee_punishment=0")}
 KEY_OUTCOMES = ("fighters_end", "recruits", "insurgent_attacks", "insurgent_losses", "civ_deaths_state", "leaders_killed")
 INSURGENT_VIOLENCE = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 OUTCOMES = ("leaders_killed", "senior_leaders_killed", "band_leaders_killed", "fighters_end", "fighters_change",

@@ -17,7 +17,7 @@ Runs each experiment script in turn (each launches its own Hydra multirun), then
 
 Four steps run other runners at full size: ``levers`` (issue 11's intelligence,
 decapitation and gloves-off-by-deterrence tables, ``experiments/levers.py``, on the prior),
-``levers_calibrated`` (the gloves-off table's three corners on ``params=calibrated``),
+``levers_calibrated`` (the gloves-off table's corners on ``params=calibrated``),
 ``fear_geography`` (where the fear of state violence falls, ``experiments/fear_geography.py``)
 and ``global_sensitivity`` (Morris screening, then Sobol indices on the top factors,
 ``python -m sim.calibrate.sensitivity``, on the prior). They run only without ``--small`` and
@@ -72,7 +72,8 @@ STEPS = {
     # findings s.1.1: the two corners of the gloves-off table again, on params=calibrated
     "levers_calibrated": [[sys.executable, str(HERE / "levers.py"), "gloves", "--params", "calibrated",
                            "--conditions", "deterrence off, anger high (3); fear strongest, anger off; "
-                           "sweeps (3 cells), fear strongest, anger off",
+                           "sweeps (3 cells), fear strongest, anger off; "
+                           "sweeps (3 cells), fear strongest, anger off, no punishment flight",
                            "--jobs", "2", "--out", str(OUT / "levers_calibrated")]],
     # findings s.1.1: where the fear of state violence falls, at the bands or among civilians
     "fear_geography": [[sys.executable, str(HERE / "fear_geography.py"), "--out", str(OUT / "fear_geography")]],
