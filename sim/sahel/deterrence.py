@@ -64,6 +64,7 @@ def swept_cell(model, cell: int, rng: np.random.Generator) -> int:
     r = model.cfg.state.sweep_radius
     if r <= 0:
         return cell
+    from sim.sahel.engagement import roulette  # engagement imports this module: import at use
     w = model.world
     h = w.height
     x, y = divmod(cell, h)
@@ -71,7 +72,6 @@ def swept_cell(model, cell: int, rng: np.random.Generator) -> int:
     ys = np.arange(max(0, y - r), min(h, y + r + 1))
     box = (xs[:, None] * h + ys[None, :]).reshape(-1)
     weight = np.where(model.field("people")[box] > 0, 1.0 - model.field("control")[box], 0.0)
-    total = weight.sum()
-    if total <= 0:
+    if weight.sum() <= 0:
         return cell
-    return int(box[min(int(np.searchsorted(np.cumsum(weight), rng.random() * total, side="right")), box.size - 1)])
+    return int(box[roulette(rng, weight)])

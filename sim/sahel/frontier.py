@@ -38,13 +38,13 @@ class FrontierState:
         self.established = np.zeros((n_factions, n), np.bool_)
         self.dist = np.zeros((n_factions, n), np.int64)
 
-    def update_distance(self) -> None:
-        for f in range(self.established.shape[0]):
-            est = self.established[f].reshape(self.shape)
-            if est.any():
-                self.dist[f] = distance_transform_cdt(~est, metric="chessboard").reshape(-1)
-            else:  # nothing established: everywhere is far (the heartland rule still applies)
-                self.dist[f] = np.iinfo(np.int32).max
+    def update_distance(self, f: int) -> None:
+        """Rebuild faction ``f``'s distance field from its established cells."""
+        est = self.established[f].reshape(self.shape)
+        if est.any():
+            self.dist[f] = distance_transform_cdt(~est, metric="chessboard").reshape(-1)
+        else:  # nothing established: everywhere is far (the heartland rule still applies)
+            self.dist[f] = np.iinfo(np.int32).max
 
 
 def start_area(model, faction: int, hx: int, hy: int, spread: int) -> None:
@@ -56,7 +56,7 @@ def start_area(model, faction: int, hx: int, hy: int, spread: int) -> None:
     w, h = model.world.width, model.world.height
     est = s.established[faction].reshape(w, h)
     est[max(0, hx - spread):min(w, hx + spread + 1), max(0, hy - spread):min(h, hy + spread + 1)] = True
-    s.update_distance()
+    s.update_distance(faction)
 
 
 def count_presence(model) -> None:
@@ -70,6 +70,6 @@ def count_presence(model) -> None:
     np.add.at(s.presence, (b.faction[: b.n][alive], b.cell[: b.n][alive]), 1.0)
     if model.steps % EVERY == 0:
         new = (s.presence >= model.cfg.insurgents.days_establish) & ~s.established
-        if new.any():
-            s.established |= new
-            s.update_distance()
+        for f in np.flatnonzero(new.any(axis=1)).tolist():
+            s.established[f] |= new[f]
+            s.update_distance(f)
