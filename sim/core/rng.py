@@ -25,7 +25,7 @@ from sim.core.jit import inline
 
 __all__ = ["stream", "stream_key", "counter_bits", "counter_bits_py", "counter_uniform", "counter_uniform_py",
            "splitmix_word", "splitmix_word_py", "below", "below_py", "mix64", "mix64_py",
-           "binomial", "binomial_py"]
+           "binomial", "binomial_py", "pick", "roulette"]
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # 2^64 / golden ratio, SplitMix64's increment
@@ -310,3 +310,25 @@ def binomial_py(n: int, p: float, seed: int) -> int:
                  - _stirling_correction_py(k) - _stirling_correction_py(n - k)):
             break
     return n - k if flip else k
+
+
+# ---- draws on a numpy Generator (outside kernels): rng.choice's draws without its checks
+
+
+def pick(rng: np.random.Generator, items):
+    """One of ``items`` at random: the draw and the item of ``rng.choice(items)``
+    (``integers(0, len(items))``) without its checks, which cost more than the fight itself."""
+    return items[rng.integers(0, len(items))]
+
+
+def roulette(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """An index drawn in proportion to ``weights``: the draw and the index of
+    ``rng.choice(len(weights), p=weights / weights.sum())`` without its checks (one ``random()``
+    against the same normalised cumulative sum); weights that are not a valid distribution go
+    to ``rng.choice`` itself, errors included."""
+    total = weights.sum()
+    if not (0.0 < total < math.inf and (weights >= 0).all()):
+        return int(rng.choice(len(weights), p=weights / total))
+    cdf = (weights / total).cumsum()
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from sim.core.rng import roulette
 from sim.rules.levers import deterrence_lyall_2009
 
 __all__ = ["FearState", "add_fear", "decay", "operations_factor", "swept_cell"]
@@ -64,7 +65,6 @@ def swept_cell(model, cell: int, rng: np.random.Generator) -> int:
     r = model.cfg.state.sweep_radius
     if r <= 0:
         return cell
-    from sim.sahel.engagement import roulette  # engagement imports this module: import at use
     w = model.world
     h = w.height
     x, y = divmod(cell, h)

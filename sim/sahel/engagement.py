@@ -22,6 +22,7 @@ import weakref
 import numpy as np
 
 from sim.core.codes import COMMUNITIES, INSURGENT, MILITIA, PARTNER
+from sim.core.rng import pick, roulette  # re-exported: the phases draw through them
 from sim.output.events import BATTLES, VAC
 from sim.rules.attrition import expected_losses
 from sim.sahel.deterrence import add_fear
@@ -183,23 +184,6 @@ def operating_countries(model, country: int) -> list[int]:
     return [country]
 
 
-def pick(rng: np.random.Generator, items):
-    """One of ``items`` at random: the draw and the item of ``rng.choice(items)``
-    (``integers(0, len(items))``) without its checks, which cost more than the fight itself."""
-    return items[rng.integers(0, len(items))]
-
-
-def roulette(rng: np.random.Generator, weights: np.ndarray) -> int:
-    """An index drawn in proportion to ``weights``: the draw and the index of
-    ``rng.choice(len(weights), p=weights / weights.sum())`` without its checks (one ``random()``
-    against the same normalised cumulative sum); weights that are not a valid distribution go
-    to ``rng.choice`` itself, errors included."""
-    total = weights.sum()
-    if not (0.0 < total < math.inf and (weights >= 0).all()):
-        return int(rng.choice(len(weights), p=weights / total))
-    cdf = (weights / total).cumsum()
-    cdf /= cdf[-1]
-    return int(cdf.searchsorted(rng.random(), side="right"))
 
 
 _LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
