@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.sahel.engagement import pick
+from sim.core.rng import pick
 
 
 def test_pick_draws_what_rng_choice_draws():

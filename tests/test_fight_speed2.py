@@ -10,7 +10,8 @@ import pytest
 
 import sim
 from sim.core.jit import kernel
-from sim.sahel.engagement import roulette, town_links
+from sim.core.rng import roulette
+from sim.sahel.engagement import town_links
 from sim.sahel.kernels import fight as kb
 from sim.sahel.kernels.draws import bounded, stream_handle, uniform
 from sim.world.build import build_world

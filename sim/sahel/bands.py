@@ -15,14 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.codes import COLUMN, GARRISON, INSURGENT
+from sim.core.rng import pick, roulette
 from sim.output.events import REMOTE, STRATEGIC, VAC
 from sim.sahel.engagement import (
     add_violence,
     battle,
     faction_name,
     kill_civilians,
-    pick,
-    roulette,
     state_loss,
     town_linked,
     town_links,

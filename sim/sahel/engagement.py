@@ -22,14 +22,13 @@ import weakref
 import numpy as np
 
 from sim.core.codes import COMMUNITIES, INSURGENT, MILITIA, PARTNER
-from sim.core.rng import pick, roulette  # re-exported: the phases draw through them
 from sim.output.events import BATTLES, VAC
 from sim.rules.attrition import expected_losses
 from sim.sahel.deterrence import add_fear
 from sim.sahel.leaders import band_leader_killed
 
 __all__ = ["fire", "collateral", "kill_civilians", "add_violence", "suspect_community", "state_loss",
-           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "pick", "roulette", "town_links",
+           "band_loss", "actor_name", "faction_name", "battle", "kill_leader", "operating_countries", "town_links",
            "town_linked"]
 
 
@@ -182,8 +181,6 @@ def operating_countries(model, country: int) -> list[int]:
     if model.cfg.state.cross_border:
         return [i for i, core in enumerate(w.is_core_country) if core]
     return [country]
-
-
 
 
 _LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

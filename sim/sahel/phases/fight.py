@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.codes import COLUMN, COMMUNITIES, PARTNER, STATE
+from sim.core.rng import pick
 from sim.output.events import REMOTE, STRATEGIC
 from sim.sahel import bands, deterrence, isr
 from sim.sahel.engagement import (
@@ -28,7 +29,6 @@ from sim.sahel.engagement import (
     kill_civilians,
     kill_leader,
     operating_countries,
-    pick,
     suspect_community,
     town_links,
 )
